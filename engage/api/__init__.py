@@ -1,0 +1,13 @@
+"""The read-only JSON API's machinery: the blueprint, JSON errors, health, the features' routes."""
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    from engage.api.blueprint import bp
+    from engage.extensions import csrf
+
+    # Each feature's api.py adds its endpoints to the shared blueprint before registration.
+    from engage.cities import api as cities_api  # noqa: F401
+    from engage.processes import api as processes_api  # noqa: F401
+
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

@@ -1,0 +1,8 @@
+"""Cities and the hub: public pages, the admin pages for cities, roles and funding calls."""
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    from engage.cities import routes
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(routes.admin_bp)

@@ -1,0 +1,1 @@
+"""Shared mechanisms used by every feature package; no features live here."""

@@ -1,0 +1,95 @@
+"""Language choice, bilingual content and the Jinja helpers that show it.
+
+The language of a request: an explicit switch (kept in the `lang` cookie and, for a signed-in
+person, in the profile) → the browser's Accept-Language → Romanian.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"ro": "Română", "en": "English"}
+
+
+def supported_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    languages = supported_languages()
+    forced = getattr(g, "forced_language", None)
+    if forced in languages:
+        return forced
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    if current_user and current_user.is_authenticated:
+        preferred = getattr(current_user, "language", None)
+        if preferred in languages:
+            return preferred
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "ro"
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    """A bilingual field's text in the wanted language, or the other one as a fallback."""
+
+    text: str
+    language: str
+    is_fallback: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def localized(obj: object, field: str, language: str | None = None) -> LocalizedText:
+    """`obj.<field>_<lang>` in `language` (default: the request's), else the other language."""
+    language = language or current_language()
+    order = [language] + [lang for lang in ("ro", "en") if lang != language]
+    for position, lang in enumerate(order):
+        value = getattr(obj, f"{field}_{lang}", None)
+        if value:
+            return LocalizedText(value, lang, position > 0)
+    return LocalizedText("", language, False)
+
+
+def fallback_mark(text: LocalizedText) -> Markup:
+    """The visible "(ro)"/"(en)" mark after a text shown in the other language."""
+    if not text.is_fallback:
+        return Markup("")
+    return Markup(' <span class="lang-mark" lang="{0}">({0})</span>').format(text.language)
+
+
+def bilingual(obj: object, field: str) -> Markup:
+    """Jinja filter: the escaped field in the page's language, marked when it falls back."""
+    text = localized(obj, field)
+    if text.is_fallback:
+        return Markup('<span lang="{0}">{1}</span>').format(text.language, text.text) + (
+            fallback_mark(text)
+        )
+    return escape(text.text)
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    app.jinja_env.filters["bi"] = bilingual
+    app.jinja_env.globals.update(
+        localized=localized,
+        fallback_mark=fallback_mark,
+        current_language=current_language,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )

@@ -1,0 +1,1 @@
+"""Processes in the read-only API (skeleton)."""

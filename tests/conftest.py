@@ -1,0 +1,314 @@
+"""Shared fixtures: one application per session, each test inside a transaction rolled back at
+its end (through a savepoint), factory fixtures that return callables, a `login_as` helper, a
+client that knows the CSRF token, and a query counter.
+
+The database is SQLite in a temporary folder by default; set ENGAGE_TEST_DATABASE_URL to a
+PostgreSQL server URL (e.g. postgresql://postgres@127.0.0.1/) to run the same suite there: a
+database of its own is created for the session and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine, make_url
+
+from engage import create_app
+from engage.config import TestConfig, normalise_database_url
+from engage.core.db import utcnow
+from engage.extensions import db, limiter
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+# ---------------------------------------------------------------- databases
+
+
+def _server_url() -> str | None:
+    url = os.environ.get("ENGAGE_TEST_DATABASE_URL")
+    return normalise_database_url(url) if url else None
+
+
+@contextmanager
+def temporary_database(tmp_dir) -> Iterator[str]:  # noqa: ANN001
+    """A fresh, empty database: a PostgreSQL database created and dropped, or a SQLite file."""
+    server = _server_url()
+    if server is None or server.startswith("sqlite"):
+        yield f"sqlite:///{tmp_dir / f'engage-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        return
+    import psycopg
+
+    name = f"engage_test_{uuid.uuid4().hex[:12]}"
+    url = make_url(server)
+    admin = url.set(drivername="postgresql", database="postgres")
+    conninfo = admin.render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_test_app(tmp_dir, database_url: str, **overrides):  # noqa: ANN001, ANN201
+    config = TestConfig(tmp_dir, database_url)
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    with temporary_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, database_url):  # noqa: ANN001, ANN201
+    application = make_test_app(tmp_path_factory.mktemp("instance"), database_url)
+    application.test_client_class = EngageClient
+    with application.app_context():
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):  # noqa: ANN001, ANN202
+    """Run each test inside a transaction that is rolled back afterwards.
+
+    Flask-SQLAlchemy's engines are swapped for connections in an open transaction; the
+    session joins them with `create_savepoint`, so code under test may commit freely.
+    """
+    if request.node.get_closest_marker("no_transaction"):
+        yield
+        return
+    with app.app_context():
+        engines = db.engines
+        saved = dict(engines)
+        opened = []
+        for key, engine in saved.items():
+            connection = engine.connect()
+            transaction = connection.begin()
+            engines[key] = connection
+            opened.append((connection, transaction))
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            for connection, transaction in opened:
+                if transaction.is_active:
+                    transaction.rollback()
+                connection.close()
+            engines.update(saved)
+
+
+# ---------------------------------------------------------------- clients
+
+
+class EngageClient(FlaskClient):
+    """A test client that finds the CSRF token on a page and adds it to form posts."""
+
+    _csrf: str | None = None
+
+    def csrf_token(self, refresh: bool = False) -> str:
+        if self._csrf is None or refresh:
+            page = self.get("/account/login").get_data(as_text=True)
+            match = CSRF_RE.search(page)
+            assert match, "no CSRF token on the log-in page"
+            self._csrf = match.group(1)
+        return self._csrf
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):  # noqa: ANN003, ANN201
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app) -> EngageClient:  # noqa: ANN001
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(app):  # noqa: ANN001, ANN201
+    """`login_as(client, user)`: sign `user` in on `client` without going through the form."""
+
+    def login(client: FlaskClient, user) -> FlaskClient:  # noqa: ANN001
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return client
+
+    return login
+
+
+# ---------------------------------------------------------------- factories
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user():  # noqa: ANN201
+    from engage.accounts.models import User
+    from engage.accounts.services import hash_password
+
+    counter = iter(range(1, 10_000))
+
+    def factory(email: str | None = None, password: str = DEFAULT_PASSWORD, *,
+                verified: bool = True, admin: bool = False, **fields) -> User:  # noqa: ANN003
+        number = next(counter)
+        user = User(
+            email=(email or f"user{number}-{uuid.uuid4().hex[:6]}@example.org").lower(),
+            display_name=fields.pop("display_name", f"Person {number}"),
+            password_hash=hash_password(password),
+            language=fields.pop("language", "ro"),
+            stakeholder_type=fields.pop("stakeholder_type", "citizen"),
+            email_verified_at=utcnow() if verified else None,
+            is_admin=admin,
+            **fields,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_city():  # noqa: ANN201
+    from engage.cities.models import City
+
+    def factory(slug: str | None = None, **fields) -> City:  # noqa: ANN003
+        slug = slug or f"city-{uuid.uuid4().hex[:6]}"
+        city = City(
+            slug=slug,
+            name_ro=fields.pop("name_ro", f"Orașul {slug}"),
+            name_en=fields.pop("name_en", f"City of {slug}"),
+            county=fields.pop("county", "Cluj"),
+            **fields,
+        )
+        db.session.add(city)
+        db.session.commit()
+        return city
+
+    return factory
+
+
+@pytest.fixture
+def make_role():  # noqa: ANN201
+    from engage.cities.models import CityRole
+
+    def factory(user, city, role: str = "organiser") -> CityRole:  # noqa: ANN001
+        grant = CityRole(user_id=user.id, city_id=city.id, role=role)
+        db.session.add(grant)
+        db.session.commit()
+        return grant
+
+    return factory
+
+
+@pytest.fixture
+def make_process():  # noqa: ANN201
+    from engage.processes.models import Process
+
+    def factory(city, slug: str | None = None, **fields) -> Process:  # noqa: ANN001, ANN003
+        now = utcnow()
+        process = Process(
+            city_id=city.id,
+            kind=fields.pop("kind", "ideas"),
+            slug=slug or f"proc-{uuid.uuid4().hex[:6]}",
+            title_ro=fields.pop("title_ro", "Cum facem orașul mai verde?"),
+            title_en=fields.pop("title_en", "How do we make the city greener?"),
+            description_ro=fields.pop("description_ro", "Descriere"),
+            description_en=fields.pop("description_en", "Description"),
+            themes=fields.pop("themes", ["nature"]),
+            opens_at=fields.pop("opens_at", now - timedelta(days=1)),
+            closes_at=fields.pop("closes_at", now + timedelta(days=30)),
+            status=fields.pop("status", "published"),
+            **fields,
+        )
+        db.session.add(process)
+        db.session.commit()
+        return process
+
+    return factory
+
+
+@pytest.fixture
+def make_funding_call():  # noqa: ANN201
+    from engage.cities.models import FundingCall
+
+    def factory(code: str | None = None, **fields) -> FundingCall:  # noqa: ANN003
+        call = FundingCall(
+            code=code or f"HORIZON-MISS-2026-CIT-{uuid.uuid4().hex[:4].upper()}",
+            title_ro=fields.pop("title_ro", "Apel de finanțare"),
+            title_en=fields.pop("title_en", "Funding call"),
+            programme=fields.pop("programme", "Horizon Europe"),
+            deadline=fields.pop("deadline", (utcnow() + timedelta(days=60)).date()),
+            url=fields.pop("url", "https://example.org/call"),
+            themes=fields.pop("themes", ["energy"]),
+            **fields,
+        )
+        db.session.add(call)
+        db.session.commit()
+        return call
+
+    return factory
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def count_queries():  # noqa: ANN201
+    """`with count_queries() as counted: ...` then `counted.n` is the number of statements."""
+
+    class Counter:
+        n = 0
+        statements: list[str]
+
+    @contextmanager
+    def counting() -> Iterator[Counter]:
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+            if statement.strip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                return
+            counter.n += 1
+            counter.statements.append(statement)
+
+        event.listen(Engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(Engine, "before_cursor_execute", before)
+
+    return counting
+
+
+@pytest.fixture
+def outbox():  # noqa: ANN201
+    """`outbox()` → the outbox messages, oldest first."""
+    from engage.core.mail import OutboxMessage
+
+    def messages(recipient: str | None = None) -> list[OutboxMessage]:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if recipient:
+            query = query.where(OutboxMessage.recipient == recipient.lower())
+        return list(db.session.scalars(query))
+
+    return messages
