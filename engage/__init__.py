@@ -40,11 +40,13 @@ def create_app(test_config: Config | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from engage.core import db as core_db
     from engage.core import errors, i18n, markdown, security
     from engage.core.jobs import huey
     from engage.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
+    core_db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)

@@ -123,11 +123,19 @@ class EngageClient(FlaskClient):
 
     _csrf: str | None = None
 
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        # Each request gets its own application context (and so its own `g` and session), as
+        # in production; otherwise the test's context would carry the signed-in user, g.city
+        # and cached roles from one request to the next.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
     def csrf_token(self, refresh: bool = False) -> str:
         if self._csrf is None or refresh:
-            page = self.get("/account/login").get_data(as_text=True)
+            # Every page carries a token (the language switch is a form); the hub is one.
+            page = self.get("/").get_data(as_text=True)
             match = CSRF_RE.search(page)
-            assert match, "no CSRF token on the log-in page"
+            assert match, "no CSRF token on the hub page"
             self._csrf = match.group(1)
         return self._csrf
 

@@ -3,10 +3,10 @@
 
 def init_app(app) -> None:  # noqa: ANN001
     from engage.api.blueprint import bp
-    from engage.extensions import csrf
 
     # Each feature's api.py adds its endpoints to the shared blueprint before registration.
     from engage.cities import api as cities_api  # noqa: F401
+    from engage.extensions import csrf
     from engage.processes import api as processes_api  # noqa: F401
 
     csrf.exempt(bp)

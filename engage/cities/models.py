@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.accounts.models import User
+from engage.cities.themes import theme_label
 from engage.core.db import TimestampMixin, utcnow
 from engage.extensions import db
 
@@ -25,7 +35,18 @@ RESERVED_SLUGS = frozenset(
 
 class City(TimestampMixin, db.Model):
     __tablename__ = "city"
-    __table_args__ = (CheckConstraint("kind IN ('city', 'hub')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('city', 'hub')", name="kind"),
+        # There is one national hub: the database refuses a second one even when two admins
+        # save at the same moment (a partial unique index, on SQLite and PostgreSQL alike).
+        Index(
+            "uq_city_single_hub",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind = 'hub'"),
+            postgresql_where=text("kind = 'hub'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True)
@@ -84,3 +105,10 @@ class FundingCall(TimestampMixin, db.Model):
     deadline: Mapped[date]
     url: Mapped[str] = mapped_column(String(500))
     themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    @property
+    def theme_labels(self) -> list[str]:
+        return [theme_label(code) for code in self.themes or []]
+
+    def __repr__(self) -> str:
+        return f"<FundingCall {self.code}>"

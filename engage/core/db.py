@@ -6,6 +6,7 @@ back as timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
@@ -74,7 +75,31 @@ def _sqlite_on_connect(dbapi_connection, connection_record):  # noqa: ANN001
     cursor.close()
 
 
+# Whether the current unit of work may write. Requests with a safe method (GET, HEAD, OPTIONS)
+# clear it; everything else (form posts, CLI commands, jobs) keeps the default.
+write_intent: ContextVar[bool] = ContextVar("engage_write_intent", default=True)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection):  # noqa: ANN001
+    """SQLite: writers start with BEGIN IMMEDIATE, readers with a deferred BEGIN.
+
+    In WAL mode a deferred transaction that has read cannot write once another connection
+    committed in between: SQLite answers "database is locked" at once, busy timeout or not.
+    Taking the write lock at the start makes concurrent writers wait their turn instead, while
+    readers (GET requests) never wait for anyone.
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    from flask import request
+
+    @app.before_request
+    def _declare_write_intent() -> None:
+        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _reset_write_intent(exc: BaseException | None) -> None:
+        write_intent.set(True)

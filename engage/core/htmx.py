@@ -10,8 +10,9 @@ from engage.extensions import htmx
 
 
 def wants_fragment() -> bool:
-    """An htmx request that is not a boosted navigation wants only the fragment."""
-    return bool(htmx) and not htmx.boosted
+    """An htmx request wants only the fragment, unless it is a boosted navigation or a
+    history restore (which needs the whole page)."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(template: str, fragment: str | None = None, **context: Any) -> str:

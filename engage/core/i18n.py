@@ -86,6 +86,8 @@ def bilingual(obj: object, field: str) -> Markup:
 
 
 def init_app(app) -> None:  # noqa: ANN001
+    # Match babel.cfg's `trimmed = true`: multi-line {% trans %} blocks find their msgids.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters["bi"] = bilingual
     app.jinja_env.globals.update(
         localized=localized,

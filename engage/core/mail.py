@@ -67,8 +67,9 @@ def _build(message: OutboxMessage) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
-    email["Content-Language"] = message.language
     email.set_content(message.body)
+    # After set_content, which replaces every Content-* header.
+    email["Content-Language"] = message.language
     return email
 
 
@@ -121,7 +122,9 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             backoff = min(timedelta(minutes=2 ** min(message.attempts, 10)), MAX_BACKOFF)
             message.next_attempt_at = utcnow() + backoff
-            current_app.logger.warning("mail %s to %s failed: %s", message.id, message.recipient, error)
+            current_app.logger.warning(
+                "mail %s to %s failed: %s", message.id, message.recipient, error
+            )
         else:
             sent += 1
             message.sent_at = utcnow()

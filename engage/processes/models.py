@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -20,14 +21,30 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.accounts.models import User
 from engage.cities.models import City
+from engage.cities.themes import theme_label
 from engage.core.db import TimestampMixin, utcnow
 from engage.extensions import db
+
+# Organisers write, and citizens read, times in Romania's wall-clock time; the database keeps UTC.
+LOCAL_TIMEZONE = ZoneInfo("Europe/Bucharest")
 
 KINDS = {
     "consultation": _l("Consultation"),
     "ideas": _l("Ideas"),
     "science": _l("Citizen science"),
     "livinglab": _l("Living lab"),
+}
+# What a citizen does in each kind: said on the generic process page until the kind's own
+# participation part (a later feature) takes that place.
+KIND_PARTICIPATION = {
+    "consultation": _l("In a consultation you answer a questionnaire."),
+    "ideas": _l("In an ideas process you submit ideas, support other people's ideas and comment."),
+    "science": _l(
+        "In a citizen-science process you submit field observations: values, photos and places."
+    ),
+    "livinglab": _l(
+        "In a living lab you sign up for sessions: workshops, co-design meetings and webinars."
+    ),
 }
 STATUSES = {
     "draft": _l("Draft"),
@@ -131,6 +148,18 @@ class Process(TimestampMixin, db.Model):
     @property
     def kind_label(self) -> str:
         return str(KINDS.get(self.kind, self.kind))
+
+    @property
+    def kind_participation(self) -> str:
+        return str(KIND_PARTICIPATION.get(self.kind, ""))
+
+    @property
+    def theme_labels(self) -> list[str]:
+        return [theme_label(code) for code in self.themes or ()]
+
+    @property
+    def moderation_label(self) -> str:
+        return str(MODERATION_MODES.get(self.moderation_mode, self.moderation_mode))
 
     @property
     def status_label(self) -> str:

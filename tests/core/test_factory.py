@@ -57,3 +57,27 @@ def test_production_with_secret_key_uses_secure_cookies(tmp_path, monkeypatch):
 def test_postgres_urls_use_psycopg3(tmp_path):
     config = TestConfig(tmp_path, "postgresql://postgres@127.0.0.1/x")
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://postgres@127.0.0.1/x"
+
+
+def test_extensions_and_features_are_attached(app):
+    for name in ("sqlalchemy", "migrate", "babel", "csrf", "limiter", "login_manager"):
+        assert name in app.extensions or hasattr(app, name), name
+    assert {"accounts", "cities", "admin", "processes", "api"} <= set(app.blueprints)
+    assert {"create-admin", "send-mail", "demo-data", "db"} <= set(app.cli.commands)
+
+
+def test_paths_are_the_projects_top_level_folders(app):
+    from engage.config import PROJECT_ROOT
+
+    assert app.template_folder == str(PROJECT_ROOT / "templates")
+    assert app.static_folder == str(PROJECT_ROOT / "static")
+    assert app.config["BABEL_TRANSLATION_DIRECTORIES"] == str(PROJECT_ROOT / "translations")
+    assert app.extensions["migrate"].directory == str(PROJECT_ROOT / "migrations")
+
+
+def test_each_app_has_its_own_settings(tmp_path):
+    first = create_app(TestConfig(tmp_path / "a", f"sqlite:///{tmp_path / 'a.sqlite3'}"))
+    second = create_app(TestConfig(tmp_path / "b", f"sqlite:///{tmp_path / 'b.sqlite3'}"))
+    assert first is not second
+    assert first.config["SQLALCHEMY_DATABASE_URI"] != second.config["SQLALCHEMY_DATABASE_URI"]
+    assert first.instance_path != second.instance_path

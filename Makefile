@@ -1,0 +1,126 @@
+# engage — the two commands are `make run` and `make test`; everything else they need is
+# installed on the way (Python packages into .venv, front-end packages with npm, compiled
+# translations). Targets are driven by stamp files, so a second run only redoes what changed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app engage
+POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1/
+
+PY_STAMP := $(VENV)/.engage-installed
+NODE_STAMP := node_modules/.engage-installed
+VENDOR := static/vendor
+VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/axe.min.js $(VENDOR)/leaflet/.copied
+# Every catalog that exists gets compiled; none yet is fine (the pattern rule has no work).
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+LANGUAGES := ro en
+
+.PHONY: help install run test test-postgres browser lint messages translations bench clean
+
+help:
+	@echo "make run             install, migrate, load demo data, serve http://127.0.0.1:$(PORT)"
+	@echo "make test            install and run the whole suite (SQLite, browser tests included)"
+	@echo "make test-postgres   the same suite on PostgreSQL ($(POSTGRES_TEST_URL))"
+	@echo "make lint            ruff"
+	@echo "make messages        extract messages and update the ro/en catalogs"
+	@echo "make translations    compile the catalogs"
+	@echo "make bench           throughput against a hello-world Flask app (needs wrk)"
+	@echo "make clean           remove .venv, node_modules, static/vendor and compiled catalogs"
+
+# ------------------------------------------------------------------ installation
+
+install: $(PY_STAMP) $(VENDOR_FILES) $(MO_FILES)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(VENDOR)/htmx.min.js: $(NODE_STAMP)
+	mkdir -p $(@D)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+$(VENDOR)/axe.min.js: $(NODE_STAMP)
+	mkdir -p $(@D)
+	cp node_modules/axe-core/axe.min.js $@
+
+$(VENDOR)/leaflet/.copied: $(NODE_STAMP)
+	rm -rf $(@D)
+	mkdir -p $(@D)
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(@D)/
+	cp -R node_modules/leaflet/dist/images $(@D)/images
+	touch $@
+
+# -f: a fuzzy entry must not stop the build (the catalog test reports it instead).
+%.mo: %.po $(PY_STAMP)
+	$(BIN)/pybabel compile -f -i $< -o $@
+
+translations: $(MO_FILES)
+
+# ------------------------------------------------------------------ running
+
+# The huey consumer runs beside the web server and is stopped with it (Ctrl-C or any exit).
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+	@$(BIN)/huey_consumer engage.core.jobs.huey -w 1 & consumer=$$!; \
+	trap 'kill $$consumer 2>/dev/null; wait $$consumer 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# ------------------------------------------------------------------ tests
+
+# The browser tests drive Debian's Chromium; install it when it is missing and we may.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  else \
+	    echo "note: /usr/bin/chromium is missing and cannot be installed here" \
+	         "(apt-get install chromium chromium-driver as root); browser tests will say so"; \
+	  fi; \
+	fi
+
+test: install browser
+	$(BIN)/python -m pytest
+
+test-postgres: install browser
+	ENGAGE_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check engage tests bench
+
+# ------------------------------------------------------------------ translations
+
+messages: $(PY_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --no-location \
+	    -o translations/messages.pot .
+	@for lang in $(LANGUAGES); do \
+	  if [ -f translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -i translations/messages.pot -d translations -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$lang; \
+	  fi; \
+	done
+
+# ------------------------------------------------------------------ benchmark
+
+bench: install
+	bash bench/hub.sh
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache *.egg-info
+	find translations -name '*.mo' -delete
+	find engage tests bench -name __pycache__ -type d -prune -exec rm -rf {} +

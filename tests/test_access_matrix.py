@@ -1,0 +1,121 @@
+"""Who may open what: every protected route × every kind of person → the expected status.
+
+People: anonymous; a citizen; a moderator and an organiser of the route's city; a moderator and
+an organiser of another city; a global admin. 302 means "sent to log in", 403 "not allowed",
+404 "not there for you" (drafts stay invisible rather than forbidden).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engage.extensions import db
+
+PEOPLE = ["anonymous", "citizen", "moderator", "organiser", "other_moderator",
+          "other_organiser", "admin"]
+
+SIGNED_IN = {person: 200 for person in PEOPLE} | {"anonymous": 302}
+ADMIN_ONLY = {person: 403 for person in PEOPLE} | {"anonymous": 302, "admin": 200}
+CITY_STAFF = ADMIN_ONLY | {"moderator": 200, "organiser": 200}
+CITY_ORGANISERS = ADMIN_ONLY | {"organiser": 200}
+DRAFT_VISIBLE_TO_STAFF = {person: 404 for person in PEOPLE} | {
+    "moderator": 200, "organiser": 200, "admin": 200}
+
+GET_MATRIX = [
+    ("/account/profile", SIGNED_IN),
+    ("/account/password", SIGNED_IN),
+    ("/account/email", SIGNED_IN),
+    ("/admin/cities", ADMIN_ONLY),
+    ("/admin/cities/new", ADMIN_ONLY),
+    ("/admin/cities/{city}/edit", ADMIN_ONLY),
+    ("/admin/cities/{city}/roles", ADMIN_ONLY),
+    ("/admin/funding", ADMIN_ONLY),
+    ("/admin/funding/new", ADMIN_ONLY),
+    ("/admin/funding/{call}/edit", ADMIN_ONLY),
+    ("/{city}/manage/", CITY_STAFF),
+    ("/{city}/manage/processes/new", CITY_ORGANISERS),
+    ("/{city}/manage/processes/{process}/edit", CITY_ORGANISERS),
+    ("/{city}/manage/processes/{draft}/edit", CITY_ORGANISERS),
+    ("/{city}/p/{draft}", DRAFT_VISIBLE_TO_STAFF),
+]
+
+POST_MATRIX = [
+    # (url, form data, expected)  — a successful write answers with a redirect (303)
+    ("/{city}/manage/processes/{draft}/status", {"action": "publish"},
+     ADMIN_ONLY | {"admin": 303, "organiser": 303}),
+    ("/admin/cities/{city}/roles", {"email": "{citizen_email}", "role": "moderator"},
+     ADMIN_ONLY | {"admin": 303}),
+    ("/admin/funding/{call}/delete", {}, ADMIN_ONLY | {"admin": 303}),
+]
+
+
+@pytest.fixture
+def world(make_user, make_city, make_role, make_process, make_funding_call):  # noqa: ANN001, ANN201
+    city = make_city("alba-iulia")
+    other = make_city("oradea")
+    people = {
+        "citizen": make_user(),
+        "moderator": make_user(),
+        "organiser": make_user(),
+        "other_moderator": make_user(),
+        "other_organiser": make_user(),
+        "admin": make_user(admin=True),
+    }
+    make_role(people["moderator"], city, "moderator")
+    make_role(people["organiser"], city, "organiser")
+    make_role(people["other_moderator"], other, "moderator")
+    make_role(people["other_organiser"], other, "organiser")
+    values = {
+        "city": city.slug,
+        "process": make_process(city, slug="published-one").slug,
+        "draft": make_process(city, slug="draft-one", status="draft").slug,
+        "call": make_funding_call().id,
+        "citizen_email": people["citizen"].email,
+    }
+    return people, values
+
+
+def _client_for(app, login_as, people, person):  # noqa: ANN001, ANN202
+    client = app.test_client()
+    if person != "anonymous":
+        login_as(client, people[person])
+    return client
+
+
+def _cases(matrix):  # noqa: ANN001, ANN202
+    for entry in matrix:
+        url, expected = entry[0], entry[-1]
+        for person in PEOPLE:
+            yield pytest.param(entry, person, expected[person], id=f"{url}-{person}")
+
+
+@pytest.mark.parametrize(("entry", "person", "status"), list(_cases(GET_MATRIX)))
+def test_get_access(app, login_as, world, entry, person, status):
+    people, values = world
+    client = _client_for(app, login_as, people, person)
+    response = client.get(entry[0].format(**values))
+    assert response.status_code == status
+    if status == 302:
+        assert "/account/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("entry", "person", "status"), list(_cases(POST_MATRIX)))
+def test_post_access(app, login_as, world, entry, person, status):
+    people, values = world
+    client = _client_for(app, login_as, people, person)
+    data = {key: value.format(**values) for key, value in entry[1].items()}
+    response = client.post_form(entry[0].format(**values), data)
+    assert response.status_code == status
+    if status == 302:
+        assert "/account/login" in response.headers["Location"]
+    db.session.expire_all()
+
+
+def test_every_view_declares_its_access(app):
+    """No view without a declared rule (`@public`, `@login_required`, `@requires(...)`)."""
+    undeclared = [
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        and not hasattr(app.view_functions[rule.endpoint], "access_rule")
+    ]
+    assert undeclared == []
