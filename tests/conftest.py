@@ -147,6 +147,18 @@ class EngageClient(FlaskClient):
 
 @pytest.fixture
 def client(app) -> EngageClient:  # noqa: ANN001
+    """A client that has chosen English, the language the tests' assertions are written in.
+
+    Tests of the Romanian default and of the language choice use `client_default_language`.
+    """
+    test_client = app.test_client()
+    test_client.set_cookie("lang", "en")
+    return test_client
+
+
+@pytest.fixture
+def client_default_language(app) -> EngageClient:  # noqa: ANN001
+    """A client with no language chosen: Romanian unless the profile or browser says else."""
     return app.test_client()
 
 
