@@ -86,15 +86,23 @@ def test_unknown_sent_page_is_404(client):
     assert client.get("/account/sent/anything").status_code == 404
 
 
-def test_login_page_is_romanian_by_default_and_english_with_the_cookie(client):
-    assert '<html lang="ro">' in text(client.get("/account/login"))
+def test_login_page_is_romanian_by_default_and_english_with_the_cookie(client_default_language):
+    client = client_default_language
+    ro_page = text(client.get("/account/login"))
+    assert '<html lang="ro">' in ro_page
+    # Translated, not only labelled: the Romanian catalog's text is on the page.
+    assert "Ați uitat parola?" in ro_page and "Forgot your password?" not in ro_page
     client.set_cookie("lang", "en")
-    assert '<html lang="en">' in text(client.get("/account/login"))
+    en_page = text(client.get("/account/login"))
+    assert '<html lang="en">' in en_page
+    assert "Forgot your password?" in en_page and "Ați uitat parola?" not in en_page
 
 
-def test_signup_language_defaults_to_the_page_language(client):
+def test_signup_language_defaults_to_the_page_language(client_default_language):
+    client = client_default_language
     ro_page = text(client.get("/account/signup"))
     assert re.search(r'<input checked id="language-0"[^>]*value="ro"', ro_page)
+    assert "Limba preferată" in ro_page
     client.set_cookie("lang", "en")
     en_page = text(client.get("/account/signup"))
     assert re.search(r'<input checked id="language-1"[^>]*value="en"', en_page)
@@ -595,6 +603,8 @@ def test_markup_in_the_display_name_is_shown_as_text(client, make_user, login_as
 def test_profile_edit_saves_and_switches_the_language_at_once(client, make_user, login_as):
     user = make_user(language="ro")
     login_as(client, user)
+    client.delete_cookie("lang")  # no language chosen yet: the profile's Romanian applies
+    assert '<html lang="ro">' in text(client.get("/account/profile"))
     response = client.post_form("/account/profile", {
         "display_name": "  <i>Ana</i> ", "language": "en", "stakeholder_type": "business"})
     assert response.status_code == 303 and response.headers["Location"] == "/account/profile"
@@ -623,7 +633,9 @@ def test_profile_bad_input_changes_nothing(client, make_user, login_as, data, fi
     user = fresh(user)
     assert (user.display_name, user.language, user.stakeholder_type) == (
         "Before", "ro", "citizen")
-    assert client.get_cookie("lang") is None
+    # The language is switched only when the profile is saved: no cookie is set or changed.
+    assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("lang=")]
+    assert client.get_cookie("lang").value == "en"
 
 
 def test_profile_without_csrf_token_changes_nothing(client, make_user, login_as):

@@ -79,7 +79,8 @@ def text_of(response) -> str:  # noqa: ANN001
 # ---------------------------------------------------------------- the public page
 
 
-def test_public_page_shows_the_process(client, world, make_process):
+def test_public_page_shows_the_process(client_default_language, world, make_process):
+    client = client_default_language  # no language chosen: the browser asks for Romanian
     city = world[0]
     make_process(
         city, slug="buget", kind="consultation", title_ro="Bugetul participativ",
@@ -92,6 +93,9 @@ def test_public_page_shows_the_process(client, world, make_process):
     page = text_of(response)
     assert "Bugetul participativ" in page
     assert "badge-open" in page
+    # The interface is the Romanian catalog's.
+    assert "Despre acest proces" in page and "About this process" not in page
+    assert "Orele sunt exprimate în ora locală a României." in page
     assert "12 martie 2099" in page
     # Exact times in Romania's time zone: 08:00 UTC in January is 10:00 in Bucharest.
     assert "5 ianuarie 2026, 10:00" in page
