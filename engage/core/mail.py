@@ -61,13 +61,15 @@ def queue_mail(recipient: str, template: str, language: str, **context: object) 
     return message
 
 
-def _build(message: OutboxMessage) -> EmailMessage:
+def _build(message: OutboxMessage, readable: bool = False) -> EmailMessage:
+    """The message as e-mail; `readable` keeps the body as plain 8-bit text (for the files a
+    developer opens), otherwise quoted-printable, which every SMTP server accepts."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
-    email.set_content(message.body)
+    email.set_content(message.body, cte="8bit" if readable else "quoted-printable")
     # After set_content, which replaces every Content-* header.
     email["Content-Language"] = message.language
     return email
@@ -112,7 +114,7 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
     for message in messages:
         message.attempts += 1
         try:
-            email = _build(message)
+            email = _build(message, readable=not use_smtp)
             if use_smtp:
                 _send_smtp([email])
             else:

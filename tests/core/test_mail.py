@@ -135,3 +135,14 @@ def test_request_that_fails_after_queueing_sends_nothing(fresh):
     with fresh.app_context():
         assert list(db.session.scalars(select(OutboxMessage))) == []
     assert not list(Path(fresh.config["MAIL_DIRECTORY"]).glob("*.eml"))
+
+
+def test_mail_files_are_readable_and_carry_the_language(app, mailbox, outbox):
+    """A developer opens the file and clicks the link: the body is plain 8-bit text, not
+    quoted-printable, and says which language it is in."""
+    queue(app, "ion@example.org", "ro")
+    deliver_pending()
+    raw = next(mailbox.glob("*.eml")).read_bytes().decode()
+    assert "Hello Ana, this message is in ro." in raw
+    assert "Content-Transfer-Encoding: 8bit" in raw
+    assert "Content-Language: ro" in raw
