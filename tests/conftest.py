@@ -66,6 +66,36 @@ def make_test_app(tmp_dir, database_url: str, **overrides):  # noqa: ANN001, ANN
     return create_app(config)
 
 
+@contextmanager
+def standalone_app(tmp_dir, prepare=None, **overrides) -> Iterator:  # noqa: ANN001, ANN003
+    """An application on a fresh database of its own that commits for real (no per-test
+    savepoint): for threads, live servers and end-to-end checks. `prepare(app)` runs before the
+    schema is created (e.g. to register test routes)."""
+    with temporary_database(tmp_dir) as url:
+        application = make_test_app(tmp_dir, url, **overrides)
+        if prepare is not None:
+            prepare(application)
+        with application.app_context():
+            db.create_all()
+        try:
+            yield application
+        finally:
+            with application.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def empty_database(application) -> None:  # noqa: ANN001
+    """Delete every row of a standalone application's database."""
+    from sqlalchemy import delete
+
+    with application.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
     with temporary_database(tmp_path_factory.mktemp("db")) as url:

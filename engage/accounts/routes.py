@@ -37,6 +37,7 @@ from engage.accounts.forms import (
     SignupForm,
 )
 from engage.accounts.models import User
+from engage.cities.services import roles_of_person
 from engage.core.auth import login_required, public
 from engage.core.htmx import redirect_after_post
 from engage.core.i18n import LANG_COOKIE, current_language, supported_languages
@@ -257,7 +258,7 @@ def profile():  # noqa: ANN201
             flash(_("Your profile is saved."), "success")
         response = redirect_after_post(url_for("accounts.profile"))
         return _remember_language(response, user.language)
-    roles = services.city_roles_of(user)
+    roles = roles_of_person(user)
     return render_template("accounts/profile.html", form=form, user=user, roles=roles)
 
 

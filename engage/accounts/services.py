@@ -24,10 +24,8 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
 
 from engage.accounts.models import STAKEHOLDER_TYPES, User
-from engage.cities.models import City, CityRole
 from engage.core.db import utcnow
 from engage.core.mail import queue_mail
 from engage.extensions import db
@@ -391,18 +389,6 @@ def update_profile(user: User, display_name: str, language: str, stakeholder_typ
     user.stakeholder_type = stakeholder_type
     db.session.flush()
     return user
-
-
-def city_roles_of(user: User) -> list[CityRole]:
-    """The person's city roles with their cities, in one query."""
-    query = (
-        select(CityRole)
-        .join(CityRole.city)
-        .options(contains_eager(CityRole.city))
-        .where(CityRole.user_id == user.id)
-        .order_by(City.name_ro, City.id, CityRole.role)
-    )
-    return list(db.session.scalars(query))
 
 
 def change_password(user: User, current_password: str, new_password: str) -> User:

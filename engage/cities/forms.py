@@ -13,12 +13,10 @@ from wtforms import (
     BooleanField,
     DateField,
     RadioField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
     ValidationError,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
@@ -26,7 +24,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, St
 from engage.accounts.models import EMAIL_MAX
 from engage.cities.models import RESERVED_SLUGS, ROLES
 from engage.cities.themes import THEMES
-from engage.core.forms import lower_strip, strip
+from engage.core.forms import MultiCheckboxField, lower_strip, strip
 
 SLUG_MIN, SLUG_MAX = 2, 60
 NAME_MAX = 120
@@ -51,18 +49,6 @@ def choices(labels: dict[str, Any]) -> list[SelectChoice]:
 def upper_strip(value: object) -> object:
     value = strip(value)
     return value.upper() if isinstance(value, str) else value
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a list of checkboxes (the `field` macro draws them in a fieldset)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-    def pre_validate(self, form: Any) -> None:
-        allowed = {str(choice.value) for choice in self.choices}
-        if any(str(value) not in allowed for value in self.data or []):
-            raise ValidationError(_l("Choose among the options listed."))
 
 
 class LocalDateField(DateField):

@@ -261,6 +261,18 @@ def update_city(city: City, **values: Any) -> City:
 # ---------------------------------------------------------------- roles
 
 
+def roles_of_person(user: User) -> list[CityRole]:
+    """The person's city roles with their cities, in one query (for the profile page)."""
+    query = (
+        select(CityRole)
+        .join(CityRole.city)
+        .options(contains_eager(CityRole.city))
+        .where(CityRole.user_id == user.id)
+        .order_by(City.name_ro, City.id, CityRole.role)
+    )
+    return list(db.session.scalars(query))
+
+
 def city_roles(city: City) -> list[CityRole]:
     """The city's roles with their people, by name, in one query."""
     query = (

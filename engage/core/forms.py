@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, ValidationError, widgets
 
 
 def strip(value: object) -> object:
@@ -20,3 +24,15 @@ CEDILLA_TO_COMMA = str.maketrans({"ş": "ș", "Ş": "Ș", "ţ": "ț", "Ţ": "Ț"
 def lower_strip(value: object) -> object:
     value = strip(value)
     return value.lower() if isinstance(value, str) else value
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (the `field` macro draws them in a fieldset)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {str(choice.value) for choice in self.choices}
+        if any(str(value) not in allowed for value in self.data or []):
+            raise ValidationError(_l("Choose among the options listed."))

@@ -15,7 +15,6 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -27,10 +26,9 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from engage.cities.themes import THEMES
-from engage.core.forms import lower_strip, strip
+from engage.core.forms import MultiCheckboxField, lower_strip, strip
 from engage.processes.models import KINDS, LOCAL_TIMEZONE, MODERATION_MODES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -48,13 +46,6 @@ ACTION_CONFIRMATIONS = {
     "close": _l("Close this process? Nobody will be able to take part any more."),
     "archive": _l("Archive this process? It stays visible but can no longer be reopened."),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes; the `field` macro renders it as a fieldset with a legend."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AtLeastOne:

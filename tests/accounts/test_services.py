@@ -307,25 +307,6 @@ def test_update_profile_refuses_unknown_values(make_user, language, stakeholder)
         services.update_profile(user, "Ana", language, stakeholder)
 
 
-def test_city_roles_of_reads_roles_and_cities_in_one_query(
-    make_user, make_city, make_role, count_queries
-):
-    user = make_user()
-    someone_else = make_user()
-    cluj = make_city("cluj", name_ro="Cluj-Napoca")
-    suceava = make_city("suceava", name_ro="Suceava")
-    make_role(user, cluj, "organiser")
-    make_role(user, suceava, "moderator")
-    make_role(someone_else, suceava, "organiser")
-    db.session.expire_all()
-    user = db.session.get(User, user.id)
-    with count_queries() as counted:
-        roles = services.city_roles_of(user)
-        names = [(role.city.name_ro, role.role) for role in roles]
-    assert counted.n == 1
-    assert names == [("Cluj-Napoca", "organiser"), ("Suceava", "moderator")]
-
-
 def test_change_password_needs_the_current_one(make_user, outbox):
     user = make_user()
     before = user.password_hash

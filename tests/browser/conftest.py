@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_test_app, temporary_database
+from tests.conftest import standalone_app
 
 CHROMIUM = os.environ.get("ENGAGE_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,10 +41,8 @@ def live_server(tmp_path_factory):  # noqa: ANN001, ANN201
     from engage.extensions import db
 
     tmp = tmp_path_factory.mktemp("live")
-    with temporary_database(tmp) as url:
-        app = make_test_app(tmp, url)
+    with standalone_app(tmp) as app:
         with app.app_context():
-            db.create_all()
             load_demo_data()
             db.session.commit()
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -57,9 +55,6 @@ def live_server(tmp_path_factory):  # noqa: ANN001, ANN201
         finally:
             server.shutdown()
             thread.join(timeout=5)
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

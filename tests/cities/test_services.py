@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from engage.accounts.models import User
 from engage.cities import services
 from engage.cities.models import City, CityRole, FundingCall
 from engage.cities.services import Refused
@@ -380,3 +381,22 @@ def test_a_call_keeps_its_own_code_on_update(make_funding_call):
     call = make_funding_call("LIFE-2027-CET")
     services.update_funding_call(call, **call_values(code="LIFE-2027-CET", title_en="New"))
     assert call.title_en == "New"
+
+
+def test_roles_of_person_reads_roles_and_cities_in_one_query(
+    make_user, make_city, make_role, count_queries
+):
+    user = make_user()
+    someone_else = make_user()
+    cluj = make_city("cluj", name_ro="Cluj-Napoca")
+    suceava = make_city("suceava", name_ro="Suceava")
+    make_role(user, cluj, "organiser")
+    make_role(user, suceava, "moderator")
+    make_role(someone_else, suceava, "organiser")
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    with count_queries() as counted:
+        roles = services.roles_of_person(user)
+        names = [(role.city.name_ro, role.role) for role in roles]
+    assert counted.n == 1
+    assert names == [("Cluj-Napoca", "organiser"), ("Suceava", "moderator")]

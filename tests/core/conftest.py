@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from flask import Blueprint, abort, request
 from jinja2 import ChoiceLoader, DictLoader
-from sqlalchemy import delete
 
 from engage.core.auth import public
 from engage.extensions import db
-from tests.conftest import make_test_app, temporary_database
+from tests.conftest import empty_database, standalone_app
 
 # A mail template of the tests' own: first line the subject, then the body.
 MAIL_TEMPLATES = {
@@ -87,29 +86,20 @@ def fresh_app(tmp_path_factory):  # noqa: ANN001, ANN201
     """An application on a fresh database (PostgreSQL when configured), with the test routes;
     exceptions become 500 pages as in production."""
     tmp = tmp_path_factory.mktemp("fresh")
-    with temporary_database(tmp) as url:
-        app = make_test_app(
-            tmp, url, WTF_CSRF_ENABLED=False, PROPAGATE_EXCEPTIONS=False,
-            MAIL_DIRECTORY=str(tmp / "mail"),
-        )
+
+    def prepare(app):  # noqa: ANN001, ANN202
         app.register_blueprint(_test_blueprint())
         use_test_mail_templates(app)
-        with app.app_context():
-            db.create_all()
+
+    with standalone_app(tmp, prepare, WTF_CSRF_ENABLED=False, PROPAGATE_EXCEPTIONS=False,
+                        MAIL_DIRECTORY=str(tmp / "mail")) as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture
 def fresh(fresh_app):  # noqa: ANN001, ANN201
     """The fresh application, emptied of rows and mail after each test."""
     yield fresh_app
-    with fresh_app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(delete(table))
-        db.session.commit()
+    empty_database(fresh_app)
     for path in Path(fresh_app.config["MAIL_DIRECTORY"]).glob("*.eml"):
         path.unlink()
