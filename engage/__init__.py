@@ -62,6 +62,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
+    # The ideas tables and the audit trail, known to the metadata before their pages exist.
+    import engage.core.audit  # noqa: F401
+    import engage.ideas.models  # noqa: F401
     from engage import accounts, api, cities, cli, processes
 
     accounts.init_app(app)

@@ -7,6 +7,7 @@ from alembic import context
 from flask import current_app
 
 from engage.core.db import UTCDateTime
+from engage.core.search import include_name
 
 config = context.config
 if config.config_file_name is not None:
@@ -58,6 +59,8 @@ def run_migrations_online():
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    # The full-text index is made by raw SQL (an FTS5 table on SQLite), not by the models.
+    conf_args.setdefault("include_name", include_name)
 
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from engage import create_app
 from engage.config import TestConfig, normalise_database_url
 from engage.core.db import utcnow
+from engage.core.search import ensure_search_schema
 from engage.extensions import db, limiter
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -77,6 +78,7 @@ def standalone_app(tmp_dir, prepare=None, **overrides) -> Iterator:  # noqa: ANN
             prepare(application)
         with application.app_context():
             db.create_all()
+            ensure_search_schema(db.engine)
         try:
             yield application
         finally:
@@ -108,6 +110,7 @@ def app(tmp_path_factory, database_url):  # noqa: ANN001, ANN201
     application.test_client_class = EngageClient
     with application.app_context():
         db.create_all()
+        ensure_search_schema(db.engine)
     yield application
     with application.app_context():
         db.session.remove()

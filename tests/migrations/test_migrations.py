@@ -8,6 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
+from engage.core.search import include_name
 from engage.extensions import db
 from tests.conftest import make_test_app, temporary_database
 
@@ -22,13 +23,14 @@ def test_upgrade_matches_models_and_downgrade_to_base(tmp_path):
                 upgrade()
                 with db.engine.connect() as connection:
                     context = MigrationContext.configure(
-                        connection, opts={"compare_type": True}
+                        connection, opts={"compare_type": True, "include_name": include_name}
                     )
                     drift = compare_metadata(context, db.metadata)
                 assert drift == [], f"models and migrations differ: {drift}"
 
                 tables = set(inspect(db.engine).get_table_names())
                 assert set(db.metadata.tables) <= tables
+                assert "search_index" in tables  # the full-text index, not a model
 
                 downgrade(revision="base")
                 left = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
