@@ -99,6 +99,9 @@ class Config:
         self.MAIL_SENDER = _env("MAIL_SENDER", "engage <no-reply@engage.localhost>")
         self.MAIL_DIRECTORY = _env("MAIL_DIRECTORY", str(self.instance_path / "mail"))
 
+        # Uploaded files (photos) when stored locally; an object store can replace this.
+        self.UPLOAD_DIRECTORY = _env("UPLOAD_DIRECTORY", str(self.instance_path / "uploads"))
+
         # Background jobs (huey): SQLite file in the instance folder, or Redis.
         self.JOBS_IMMEDIATE = _env_bool("JOBS_IMMEDIATE", False)
 
