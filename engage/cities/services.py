@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
@@ -28,7 +27,7 @@ from engage.accounts.services import find_user_by_email
 from engage.cities.models import ROLES, City, CityRole, FundingCall
 from engage.core.db import utcnow
 from engage.core.forms import CEDILLA_TO_COMMA
-from engage.core.i18n import localized
+from engage.core.i18n import LOCAL_TIMEZONE, localized
 from engage.extensions import db
 from engage.processes.models import Process
 from engage.processes.services import (
@@ -36,8 +35,6 @@ from engage.processes.services import (
     current_processes_by_city,
     participation_figures,
 )
-
-BUCHAREST = ZoneInfo("Europe/Bucharest")
 
 CITY_FIELDS = (
     "slug", "kind", "name_ro", "name_en", "county", "is_mission_city", "description_ro",
@@ -67,7 +64,7 @@ class Refused(ValueError):
 
 def bucharest_today(now: datetime | None = None) -> date:
     """Today's date in Romania: a call whose deadline is today is still open all day there."""
-    return (now or utcnow()).astimezone(BUCHAREST).date()
+    return (now or utcnow()).astimezone(LOCAL_TIMEZONE).date()
 
 
 # Romanian sorts ă after a, â after ă, î after i, ș after s and ț after t as letters of their

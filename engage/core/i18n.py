@@ -7,6 +7,7 @@ person, in the profile) → the browser's Accept-Language → Romanian.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g, request
 from flask_babel import get_locale
@@ -14,6 +15,8 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 LANG_COOKIE = "lang"
+# Times are stored in UTC and shown, typed and compared as dates in Romania's local time.
+LOCAL_TIMEZONE = ZoneInfo("Europe/Bucharest")
 LANGUAGE_NAMES = {"ro": "Română", "en": "English"}
 
 

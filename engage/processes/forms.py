@@ -29,7 +29,8 @@ from wtforms.validators import (
 
 from engage.cities.themes import THEMES
 from engage.core.forms import MultiCheckboxField, lower_strip, strip
-from engage.processes.models import KINDS, LOCAL_TIMEZONE, MODERATION_MODES
+from engage.core.i18n import LOCAL_TIMEZONE
+from engage.processes.models import KINDS, MODERATION_MODES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # The first format is what the form renders: the one `<input type="datetime-local">` reads.

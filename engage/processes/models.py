@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -26,7 +25,6 @@ from engage.core.db import TimestampMixin, utcnow
 from engage.extensions import db
 
 # Organisers write, and citizens read, times in Romania's wall-clock time; the database keeps UTC.
-LOCAL_TIMEZONE = ZoneInfo("Europe/Bucharest")
 
 KINDS = {
     "consultation": _l("Consultation"),

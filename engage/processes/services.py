@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from engage.cities.themes import THEMES
 from engage.core.db import utcnow
+from engage.core.i18n import LOCAL_TIMEZONE
 from engage.extensions import db
 from engage.processes.models import (
     KINDS,
-    LOCAL_TIMEZONE,
     MODERATION_MODES,
     STATUSES,
     Contribution,
@@ -418,8 +418,6 @@ def current_processes_by_city(city_ids: Iterable[int]) -> dict[int, list[Process
     result: dict[int, list[Process]] = {city_id: [] for city_id in ids}
     if not ids:
         return result
-    from engage.core.db import utcnow
-
     now = utcnow()
     query = (
         select(Process)
