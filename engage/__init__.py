@@ -41,7 +41,7 @@ def create_app(test_config: Config | Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from engage.core import db as core_db
-    from engage.core import errors, i18n, markdown, security
+    from engage.core import errors, i18n, markdown, security, uploads
     from engage.core.jobs import huey
     from engage.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -57,19 +57,19 @@ def _init_extensions(app: Flask) -> None:
     markdown.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    uploads.init_app(app)
     if app.config.get("JOBS_IMMEDIATE"):
         huey.immediate = True
 
 
 def _register_features(app: Flask) -> None:
-    # The ideas tables and the audit trail, known to the metadata before their pages exist.
     import engage.core.audit  # noqa: F401
-    import engage.ideas.models  # noqa: F401
-    from engage import accounts, api, cities, cli, processes
+    from engage import accounts, api, cities, cli, ideas, processes
 
     accounts.init_app(app)
     cities.init_app(app)
     processes.init_app(app)
+    ideas.init_app(app)
     api.init_app(app)
     cli.init_app(app)
 

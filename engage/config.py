@@ -62,8 +62,18 @@ class Config:
         self.SERVER_NAME = _env("SERVER_NAME")
         self.PROXY_HOPS = _env_int("PROXY_HOPS", 0)
 
-        # Request bodies: forms are small; later features raise this for photo uploads.
+        # Request bodies: forms are small; the idea forms raise the limit for their photos.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+
+        # Map tiles: OpenStreetMap's by default; the CSP allows images from MAP_TILE_HOSTS.
+        self.MAP_TILE_URL = _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+        self.MAP_TILE_ATTRIBUTION = _env(
+            "MAP_TILE_ATTRIBUTION",
+            '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        )
+        self.MAP_TILE_HOSTS = _env(
+            "MAP_TILE_HOSTS", "https://tile.openstreetmap.org https://*.tile.openstreetmap.org"
+        )
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
         # Languages and time.

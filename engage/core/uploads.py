@@ -343,3 +343,28 @@ def delete_photo(stored_key: str, thumb_key: str, storage: Storage | None = None
     storage = storage if storage is not None else get_storage()
     storage.delete(stored_key)
     storage.delete(thumb_key)
+
+
+# ---------------------------------------------------------------- serving
+
+
+def serve_media(key: str):  # noqa: ANN201
+    """The stored file `key` (a random, unguessable name), cached for a year: keys never change
+    their content. Any malformed or unknown key is a 404."""
+    from flask import Response, abort
+
+    try:
+        check_key(key)
+        data = get_storage().open(key)
+    except (ValueError, KeyError, FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        abort(404)
+    response = Response(data, mimetype=content_type_for(key))
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    from engage.core.auth import public
+
+    app.add_url_rule("/media/<key>", "media", public(serve_media), methods=["GET"])

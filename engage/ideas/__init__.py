@@ -1,6 +1,16 @@
 """Ideas: citizens submit ideas to an ideas process, support or vote on them and discuss them;
 moderators keep them clean, merge duplicates and say what became of each one.
 
-This package holds the domain layer (models, permissions, services); its pages are added by the
-routes of a later change, so nothing is registered with the application here.
+`routes` holds the citizens' and moderators' pages, `follow` the e-mail updates about ideas
+(per change or a daily digest) and their settings.
 """
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    from engage.cities.themes import theme_label
+    from engage.ideas import follow, routes
+
+    app.jinja_env.globals["theme_label"] = theme_label
+
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(follow.bp)

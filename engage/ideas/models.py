@@ -37,6 +37,13 @@ PLACE_TEXT_MAX = 200
 COMMENT_MAX = 2000
 REPORT_NOTE_MAX = 1000
 EXPLANATION_MAX = 5000
+MAX_PHOTOS = 3
+SORTS = {
+    "support": _l("Most supported"),
+    "newest": _l("Newest"),
+    "discussed": _l("Most discussed"),
+    "random": _l("Random order"),
+}
 
 VOTING_MODES = {
     "support": _l("Support: citizens support the ideas they like"),
@@ -299,3 +306,22 @@ class Report(db.Model):
     @property
     def reason_label(self) -> str:
         return str(REPORT_REASONS.get(self.reason, self.reason))
+
+
+class IdeaPhoto(db.Model):
+    """A photo of an idea, re-encoded without metadata by `core.uploads`; `position` orders an
+    idea's photos (at most MAX_PHOTOS)."""
+
+    __tablename__ = "idea_photo"
+    __table_args__ = (UniqueConstraint("idea_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    key: Mapped[str] = mapped_column(String(80))
+    thumb_key: Mapped[str] = mapped_column(String(80))
+    width: Mapped[int]
+    height: Mapped[int]
+    thumb_width: Mapped[int]
+    thumb_height: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engage.accounts.models import User
-from engage.core import audit, search
+from engage.core import audit, search, uploads
 from engage.core.db import utcnow
 from engage.extensions import db
 from engage.ideas.models import (
@@ -29,6 +29,7 @@ from engage.ideas.models import (
     CHANNELS,
     COMMENT_MAX,
     EXPLANATION_MAX,
+    MAX_PHOTOS,
     PLACE_TEXT_MAX,
     PROGRESS_STATUSES,
     REPORT_NOTE_MAX,
@@ -38,6 +39,7 @@ from engage.ideas.models import (
     VOTING_MODES,
     Comment,
     Idea,
+    IdeaPhoto,
     IdeasSettings,
     IdeaStatusChange,
     Report,
@@ -106,6 +108,12 @@ def save_settings(process: Process, voting_mode: str, support_limit: int | None)
             field="support_limit",
         )
     settings = db.session.get(IdeasSettings, process.id)
+    current_mode = settings.voting_mode if settings is not None else "support"
+    if voting_mode != current_mode and _has_votes(process):
+        raise IdeaError(
+            _l("The voting mode cannot change once people have supported or voted on ideas."),
+            field="voting_mode",
+        )
     if settings is None:
         settings = IdeasSettings(process_id=process.id)
         db.session.add(settings)
@@ -113,6 +121,16 @@ def save_settings(process: Process, voting_mode: str, support_limit: int | None)
     settings.support_limit = support_limit
     db.session.flush()
     return settings
+
+
+def _has_votes(process: Process) -> bool:
+    ideas = select(Idea.id).where(Idea.process_id == process.id)
+    return bool(db.session.scalar(
+        select(
+            select(Support.idea_id).where(Support.idea_id.in_(ideas)).exists()
+            | select(Vote.idea_id).where(Vote.idea_id.in_(ideas)).exists()
+        )
+    ))
 
 
 # ---------------------------------------------------------------- submitting
@@ -227,6 +245,41 @@ def add_workshop_idea(process: Process, organiser: Any, title: Any, body: Any, t
     return _new_idea(process, author=None, added_by=organiser, title=title, body=body,
                      theme=theme, language=language, place=place, channel=channel,
                      status="published")
+
+
+def attach_photos(idea: Idea, files: list[bytes], storage: Any = None) -> list[IdeaPhoto]:
+    """Re-encode and store up to MAX_PHOTOS photos of `idea` (see core.uploads: metadata
+    stripped, resized, thumbnails made, bombs and fake files refused). On a refusal nothing is
+    kept: the photos already stored by this call are removed and IdeaError names the photo."""
+    files = [data for data in files if data]
+    existing = db.session.scalar(
+        select(func.count()).select_from(IdeaPhoto).where(IdeaPhoto.idea_id == idea.id)
+    ) or 0
+    if existing + len(files) > MAX_PHOTOS:
+        raise IdeaError(_l("At most %(max)s photos per idea.", max=MAX_PHOTOS), field="photos")
+    stored: list[uploads.StoredPhoto] = []
+    try:
+        for number, data in enumerate(files, start=1):
+            try:
+                stored.append(uploads.save_photo(data, storage))
+            except uploads.UploadError as error:
+                raise IdeaError(
+                    _l("Photo %(number)s: %(problem)s", number=number, problem=error.message),
+                    field="photos",
+                ) from error
+    except BaseException:
+        for photo in stored:
+            uploads.delete_photo(photo.key, photo.thumb_key, storage)
+        raise
+    rows = [
+        IdeaPhoto(idea_id=idea.id, position=existing + n, key=photo.key,
+                  thumb_key=photo.thumb_key, width=photo.width, height=photo.height,
+                  thumb_width=photo.thumb_width, thumb_height=photo.thumb_height)
+        for n, photo in enumerate(stored)
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
 
 
 # ---------------------------------------------------------------- supports
@@ -626,7 +679,34 @@ def moderate(moderator: Any, target: Idea | Comment, action: str, reason: Any = 
     if isinstance(target, Comment):
         _comment_status_changed(target, before, result)
     audit.record(moderator, action, contribution.kind, target.id, _target_city_id(target), reason)
+    _resolve_reports(contribution)
     return target
+
+
+def _resolve_reports(contribution: Contribution) -> int:
+    """Close the open reports on `contribution`: a moderator has decided about it."""
+    return db.session.execute(
+        update(Report)
+        .where(Report.contribution_id == contribution.id, Report.resolved_at.is_(None))
+        .values(resolved_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def dismiss_reports(moderator: Any, target: Idea | Comment, reason: Any = "") -> int:
+    """A moderator keeps reported content as it is: its open reports are closed, and the
+    decision recorded. Returns how many reports were closed."""
+    if not isinstance(target, Idea | Comment):
+        raise IdeaError(_l("Only ideas and comments can be moderated here."))
+    if not can_moderate_idea(moderator, _idea_of(target)):
+        raise IdeaError(_l("Only the city's moderators can do this."))
+    reason = _checked_text(reason, REPORT_NOTE_MAX, "reason", required=False)
+    closed = _resolve_reports(target.contribution)
+    if closed == 0:
+        raise IdeaError(_l("There are no open reports on this content."), category="warning")
+    audit.record(moderator, "dismiss_reports", target.contribution.kind, target.id,
+                 _target_city_id(target), reason)
+    return closed
 
 
 def change_progress(actor: Any, idea: Idea, status: str, explanation: Any,
@@ -649,6 +729,9 @@ def change_progress(actor: Any, idea: Idea, status: str, explanation: Any,
     idea.status = status
     db.session.add(change)
     db.session.flush()
+    from engage.ideas import notifications
+
+    notifications.idea_status_changed(idea, change)
     return change
 
 
@@ -713,4 +796,7 @@ def merge_ideas(actor: Any, source: Idea, target: Idea, reason: Any = "") -> Ide
     db.session.refresh(target)
     audit.record(actor, "merge", "idea", source.id, source.city_id,
                  reason or f"merged into idea {target.id}")
+    from engage.ideas import notifications
+
+    notifications.idea_merged(source, target, actor)
     return target
