@@ -189,7 +189,7 @@ USERS = [
     ),
     DemoUser(
         "moderator@engage.test", "Mihai Ionescu", "ro", "public_authority",
-        roles=(("suceava", "moderator"),),
+        roles=(("suceava", "moderator"), ("cluj-napoca", "moderator")),
     ),
     DemoUser("citizen@engage.test", "Alex Morgan", "en", "research"),
     DemoUser("cetatean@engage.test", "Maria Dumitrescu", "ro", "citizen"),
@@ -273,7 +273,8 @@ PROCESSES = [
         "verde? Propuneți și susțineți idei.",
         "Which public buildings should get solar panels or a green roof first? Propose and "
         "support ideas.",
-        ("energy", "nature", "buildings"), -15, 30, owner="organiser@engage.test",
+        ("energy", "nature", "buildings"), -15, 30, moderation_mode="pre",
+        owner="organiser@engage.test",
     ),
     DemoProcess(
         "cluj-napoca", "senzori-calitatea-aerului", "science",
@@ -502,6 +503,7 @@ def load_demo_data() -> str:
             _, outcome = _upsert(CityRole, key, {})
             tally.add("roles", outcome)
 
+    processes: dict[tuple[str, str], Process] = {}
     for spec in PROCESSES:
         opens_at = midnight + timedelta(days=spec.opens_in_days, hours=6)
         closes_at = midnight + timedelta(days=spec.closes_in_days, hours=21)
@@ -519,10 +521,15 @@ def load_demo_data() -> str:
             "published_at": None if spec.status == "draft" else opens_at - timedelta(days=7),
             "created_by_id": users[spec.owner].id,
         }
-        _, outcome = _upsert(
+        process, outcome = _upsert(
             Process, {"city_id": cities[spec.city].id, "slug": spec.slug}, values
         )
+        processes[(spec.city, spec.slug)] = process
         tally.add("processes", outcome)
+
+    from engage.ideas import demo as ideas_demo
+
+    ideas_demo.load(users, processes, tally)
 
     for call in _funding_calls(today):
         values = {k: v for k, v in call.items() if k != "code"}

@@ -155,6 +155,7 @@ def test_demo_accounts_and_roles():
         ("organiser@engage.test", "suceava", "organiser"),
         ("organiser@engage.test", "cluj-napoca", "organiser"),
         ("moderator@engage.test", "suceava", "moderator"),
+        ("moderator@engage.test", "cluj-napoca", "moderator"),
     }
 
 
@@ -185,3 +186,26 @@ def test_the_draft_reaches_no_public_page(client):
         assert "Circular economy strategy" not in page
     assert client.get("/cluj-napoca/p/acoperisuri-verzi-solare").status_code == 200
     assert client.get("/cluj-napoca/p/strategia-economie-circulara").status_code == 404
+
+
+def test_demo_ideas_are_consistent_and_loaded_once():
+    from engage.ideas.models import Comment, Idea, IdeaStatusChange, Support
+
+    load_demo_data()
+    load_demo_data()
+    ideas = db.session.scalars(select(Idea)).all()
+    assert len(ideas) == len({(idea.process_id, idea.title) for idea in ideas}) >= 8
+    for idea in ideas:
+        supports = db.session.scalar(
+            select(func.count()).select_from(Support).where(Support.idea_id == idea.id))
+        assert idea.support_count == supports
+        assert idea.comment_count == db.session.scalar(
+            select(func.count()).select_from(Comment).where(Comment.idea_id == idea.id))
+    statuses = {idea.contribution.status for idea in ideas}
+    assert statuses == {"published", "pending"}
+    assert any(idea.author_id is None and idea.channel == "workshop" for idea in ideas)
+    assert db.session.scalar(select(func.count()).select_from(IdeaStatusChange)) >= 3
+    assert any(idea.place_lat is not None for idea in ideas)
+    # The demo text uses comma-below letters only.
+    for idea in ideas:
+        assert not set(idea.title + idea.body) & set(CEDILLA_FORMS)
