@@ -18,6 +18,7 @@ SIGNED_IN = {person: 200 for person in PEOPLE} | {"anonymous": 302}
 ADMIN_ONLY = {person: 403 for person in PEOPLE} | {"anonymous": 302, "admin": 200}
 CITY_STAFF = ADMIN_ONLY | {"moderator": 200, "organiser": 200}
 CITY_ORGANISERS = ADMIN_ONLY | {"organiser": 200}
+STAFF = ("moderator", "organiser", "admin")
 DRAFT_VISIBLE_TO_STAFF = {person: 404 for person in PEOPLE} | {
     "moderator": 200, "organiser": 200, "admin": 200}
 
@@ -38,6 +39,17 @@ GET_MATRIX = [
     ("/{city}/manage/processes/{process}/edit", CITY_ORGANISERS),
     ("/{city}/manage/processes/{draft}/edit", CITY_ORGANISERS),
     ("/{city}/p/{draft}", DRAFT_VISIBLE_TO_STAFF),
+    ("/{city}/p/{draft}/ideas", DRAFT_VISIBLE_TO_STAFF),
+    ("/{city}/p/{process}/ideas/new", SIGNED_IN),
+    ("/{city}/ideas/{idea}/report", SIGNED_IN),
+    ("/{city}/comments/{comment}/report", SIGNED_IN),
+    # Only its author edits a comment (the citizen wrote it).
+    ("/{city}/comments/{comment}/edit", SIGNED_IN | {p: 403 for p in PEOPLE
+                                                     if p not in ("anonymous", "citizen")}),
+    ("/{city}/manage/processes/{process}/ideas", CITY_STAFF),
+    ("/{city}/manage/processes/{process}/ideas/add", CITY_ORGANISERS),
+    ("/{city}/manage/processes/{process}/ideas/settings", CITY_ORGANISERS),
+    ("/account/notifications", SIGNED_IN),
 ]
 
 POST_MATRIX = [
@@ -62,6 +74,18 @@ POST_MATRIX = [
     ("/admin/cities/{city}/roles", {"email": "{citizen_email}", "role": "moderator"},
      ADMIN_ONLY | {"admin": 303}),
     ("/admin/funding/{call}/delete", {}, ADMIN_ONLY | {"admin": 303}),
+    # An empty comment is refused with the idea page again (422), past the access check.
+    ("/{city}/ideas/{idea}/comments", {}, SIGNED_IN | {p: 422 for p in PEOPLE
+                                                       if p != "anonymous"}),
+    ("/{city}/ideas/{idea}/moderate", {}, CITY_STAFF | {p: 303 for p in STAFF}),
+    ("/{city}/comments/{comment}/moderate", {}, CITY_STAFF | {p: 303 for p in STAFF}),
+    ("/{city}/ideas/{idea}/progress", {}, CITY_STAFF | {p: 422 for p in STAFF}),
+    ("/{city}/ideas/{idea}/merge", {}, CITY_STAFF | {p: 422 for p in STAFF}),
+    ("/{city}/manage/processes/{process}/ideas/add", {},
+     CITY_ORGANISERS | {"organiser": 422, "admin": 422}),
+    # Fields left out keep the current settings, so this one saves them unchanged.
+    ("/{city}/manage/processes/{process}/ideas/settings", {},
+     CITY_ORGANISERS | {"organiser": 303, "admin": 303}),
 ]
 
 
@@ -81,10 +105,18 @@ def world(make_user, make_city, make_role, make_process, make_funding_call):  # 
     make_role(people["organiser"], city, "organiser")
     make_role(people["other_moderator"], other, "moderator")
     make_role(people["other_organiser"], other, "organiser")
+    process = make_process(city, slug="published-one", kind="ideas")
+    from engage.ideas import services as ideas
+
+    idea = ideas.submit_idea(process, people["organiser"], "Idee", "", "nature", "ro")
+    comment = ideas.add_comment(people["citizen"], idea, "Comentariu")
+    db.session.commit()
     values = {
         "city": city.slug,
-        "process": make_process(city, slug="published-one").slug,
-        "draft": make_process(city, slug="draft-one", status="draft").slug,
+        "process": process.slug,
+        "idea": idea.id,
+        "comment": comment.id,
+        "draft": make_process(city, slug="draft-one", status="draft", kind="ideas").slug,
         "call": make_funding_call().id,
         "citizen_email": people["citizen"].email,
         "role": moderator_role.id,
