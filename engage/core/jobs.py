@@ -54,3 +54,37 @@ def retry_outbox() -> tuple[int, int]:
 
     with _app().app_context():
         return deliver_pending()
+
+
+def local_crontab(**fields: str):  # noqa: ANN201
+    """A huey crontab read in Romania's local time (core/i18n.LOCAL_TIMEZONE).
+
+    huey matches periodic tasks against naive UTC timestamps (its `utc=True` default, which this
+    module keeps), so `crontab(hour="7")` alone would fire at 09:00 or 10:00 in Bucharest
+    depending on daylight saving time. This converts the timestamp first, so the hour is the
+    Bucharest hour all year round.
+    """
+    from datetime import UTC
+
+    from engage.core.i18n import LOCAL_TIMEZONE
+
+    matches = crontab(**fields)
+
+    def validate(timestamp):  # noqa: ANN001, ANN202
+        moment = timestamp.replace(tzinfo=UTC) if huey.utc else timestamp.astimezone()
+        return matches(moment.astimezone(LOCAL_TIMEZONE).replace(tzinfo=None))
+
+    return validate
+
+
+@huey.periodic_task(local_crontab(minute="0", hour="7"))
+def send_idea_digests() -> int:
+    """Every day at 07:00 Bucharest time: the daily digests of idea updates go to the outbox
+    (and out with the next `retry_outbox`, within a minute)."""
+    from engage.extensions import db
+    from engage.ideas.notifications import send_digests
+
+    with _app().app_context():
+        sent = send_digests()
+        db.session.commit()
+        return sent

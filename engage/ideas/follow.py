@@ -24,7 +24,7 @@ from engage.core.tenancy import current_city, get_in_city_or_404
 from engage.extensions import db
 from engage.ideas import notifications
 from engage.ideas.models import Idea
-from engage.ideas.notifications import IDEA_UPDATE_CHOICES, is_following  # noqa: F401
+from engage.ideas.notifications import IDEA_UPDATE_CHOICES
 from engage.ideas.permissions import can_view_idea
 
 # Commands of this blueprint are top-level `flask` commands (`flask send-idea-digests`).
