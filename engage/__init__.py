@@ -78,7 +78,7 @@ def _init_request_transaction(app: Flask) -> None:
     """One transaction per request: committed after a successful handler, rolled back on any
     error response or exception. Mail queued by the request is handed to the worker only after
     the commit, so a rolled-back request sends nothing."""
-    from engage.core.jobs import send_outbox
+    from engage.core.jobs import run_after_commit, send_outbox
     from engage.extensions import db
 
     @app.after_request
@@ -87,7 +87,9 @@ def _init_request_transaction(app: Flask) -> None:
             db.session.commit()
             if g.pop("outbox_pending", False):
                 send_outbox()
+            run_after_commit()
         else:
             db.session.rollback()
             g.pop("outbox_pending", None)
+            g.pop("after_commit", None)
         return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from huey import RedisHuey, SqliteHuey, crontab
 
 from engage.config import PROJECT_ROOT
@@ -88,3 +88,39 @@ def send_idea_digests() -> int:
         sent = send_digests()
         db.session.commit()
         return sent
+
+
+def after_commit(task, *args: object) -> bool:  # noqa: ANN001
+    """Hand `task(*args)` to the queue once the current request has committed, so the job sees
+    what the request wrote and a rolled-back request starts nothing. Returns False outside a
+    request: the caller then does the work itself, in its own transaction."""
+    if not has_request_context():
+        return False
+    g.setdefault("after_commit", []).append((task, args))
+    return True
+
+
+def run_after_commit() -> None:
+    """Called by the request transaction once it has committed."""
+    for task, args in g.pop("after_commit", ()):
+        task(*args)
+
+
+@huey.task(retries=2, retry_delay=60)
+def notify_idea_status(change_id: int) -> int:
+    """Tell an idea's followers about a status change, outside the moderator's request (an idea
+    can have thousands of followers). Returns how many were mailed or queued for a digest."""
+    from engage.core.mail import deliver_pending
+    from engage.extensions import db
+    from engage.ideas.models import Idea, IdeaStatusChange
+    from engage.ideas.notifications import idea_status_changed
+
+    with _app().app_context():
+        change = db.session.get(IdeaStatusChange, change_id)
+        if change is None:
+            return 0
+        told = idea_status_changed(db.session.get(Idea, change.idea_id), change)
+        db.session.commit()
+        if told.mailed:
+            deliver_pending()
+        return told.mailed + told.queued

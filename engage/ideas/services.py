@@ -729,9 +729,14 @@ def change_progress(actor: Any, idea: Idea, status: str, explanation: Any,
     idea.status = status
     db.session.add(change)
     db.session.flush()
-    from engage.ideas import notifications
+    # Followers are told by a job after the request commits; called outside a request (the
+    # command line, tests), the caller's transaction does it at once.
+    from engage.core.jobs import after_commit, notify_idea_status
 
-    notifications.idea_status_changed(idea, change)
+    if not after_commit(notify_idea_status, change.id):
+        from engage.ideas import notifications
+
+        notifications.idea_status_changed(idea, change)
     return change
 
 
