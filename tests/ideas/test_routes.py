@@ -712,6 +712,23 @@ class TestModeration:
                                 {"status": "implemented", "explanation": "x",
                                  "language": "ro"}).status_code == 403
 
+    def test_followers_are_told_after_the_request_commits(self, client, urls, process,
+                                                          make_idea, moderator, login_as,
+                                                          make_user, outbox):
+        supporter = make_user(language="en")
+        idea = make_idea(process, title="Followed idea")
+        services.support(supporter, idea)
+        db.session.commit()
+        login_as(client, moderator)
+        refused = client.post_form(urls.idea(idea, "/progress"),
+                                   {"status": "nonsense", "explanation": "x", "language": "ro"})
+        assert refused.status_code == 422 and outbox(supporter.email) == []
+        client.post_form(urls.idea(idea, "/progress"),
+                         {"status": "implemented", "explanation": "Done.", "language": "en"})
+        (message,) = outbox(supporter.email)
+        assert "Followed idea" in message.subject + message.body and "Done." in message.body
+        assert outbox(moderator.email) == []
+
     def test_merge_redirects_and_counts_once(self, client, urls, process, make_idea,
                                              moderator, login_as, make_user, outbox):
         author = make_user(language="en")
