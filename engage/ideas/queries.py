@@ -336,3 +336,12 @@ def counts_by_status(process: Process) -> dict[str, int]:
     )
     return {key: value for key, value in rows}
 
+
+
+def map_centre(process: Process) -> tuple[float, float] | None:
+    """The middle of the process's placed ideas, where a new idea's map opens; None if none."""
+    row = db.session.execute(
+        select(func.avg(Idea.place_lat), func.avg(Idea.place_lon))
+        .where(Idea.process_id == process.id, Idea.place_lat.is_not(None))
+    ).one()
+    return (float(row[0]), float(row[1])) if row[0] is not None else None

@@ -294,7 +294,7 @@ def new_idea(city_slug: str, process_slug: str):  # noqa: ANN201
     return render_template("ideas/new.html", form=form, process=process, city=g.city,
                            tile_url=current_app.config.get("MAP_TILE_URL"),
                            tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION"),
-                           workshop=False), status
+                           centre=queries.map_centre(process), workshop=False), status
 
 
 # ---------------------------------------------------------------- the idea page
@@ -378,7 +378,8 @@ def toggle_support(city_slug: str, idea_id: int):  # noqa: ANN201
     supported = found.id in services.is_supported_by(current_user, [found.id])
     if wants_fragment():
         return render_template("ideas/_support.html", idea=found, supported=supported,
-                               city=g.city, oob_left=True, can_support=True, **_support_context(found.process))
+                               city=g.city, oob_left=True, can_support=True,
+                               **_support_context(found.process))
     flash(_("Thank you for your support.") if supported else _("Your support was withdrawn."),
           "success")
     return redirect(_back_to(_idea_url(found, _anchor=f"idea-{found.id}")), code=303)
@@ -662,7 +663,7 @@ def add_workshop_idea(city_slug: str, process_slug: str):  # noqa: ANN201
     return render_template("ideas/new.html", form=form, process=process, city=g.city,
                            tile_url=current_app.config.get("MAP_TILE_URL"),
                            tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION"),
-                           workshop=True), status
+                           centre=queries.map_centre(process), workshop=True), status
 
 
 @bp.route("/<city_slug>/manage/processes/<process_slug>/ideas/settings",

@@ -31,7 +31,9 @@
     if (!lat || !lon) { return; }
     el.hidden = false;
     var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : null;
-    var map = window.L.map(el).setView(start || ROMANIA, start ? 15 : 6);
+    var centre = (el.getAttribute("data-centre") || "").split(",").map(parseFloat);
+    var view = start || (centre.length === 2 && !isNaN(centre[0]) ? centre : null);
+    var map = window.L.map(el).setView(view || ROMANIA, start ? 15 : (view ? 13 : 6));
     tiles(map, el);
     var marker = null;
     function place(latlng) {
@@ -50,6 +52,20 @@
       lat.value = ""; lon.value = "";
     });
     el.insertAdjacentElement("afterend", clear);
+    if (navigator.geolocation) {
+      var locate = document.createElement("button");
+      locate.type = "button";
+      locate.className = "link-button";
+      locate.textContent = el.getAttribute("data-locate-label");
+      locate.addEventListener("click", function () {
+        navigator.geolocation.getCurrentPosition(function (position) {
+          var here = window.L.latLng(position.coords.latitude, position.coords.longitude);
+          place(here);
+          map.setView(here, 16);
+        });
+      });
+      el.insertAdjacentElement("afterend", locate);
+    }
   }
   function ideaMap(el) {
     el.hidden = false;
