@@ -21,7 +21,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 LANGUAGES := ro en
 
-.PHONY: help install run test test-postgres browser lint messages translations bench clean
+.PHONY: help install run test test-postgres browser lint messages translations bench bench-ideas clean
 
 help:
 	@echo "make run             install, migrate, load demo data, serve http://127.0.0.1:$(PORT)"
@@ -124,3 +124,7 @@ clean:
 	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .ruff_cache *.egg-info
 	find translations -name '*.mo' -delete
 	find engage tests bench -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The ideas benchmark of issue 3 (PostgreSQL and SQLite, about 5 minutes): bench/README.md.
+bench-ideas: install
+	bash bench/ideas/run.sh
