@@ -34,6 +34,22 @@ def _require(condition: bool, why: str) -> None:
     pytest.skip(why)
 
 
+def _closing(wsgi_app):  # noqa: ANN001, ANN202
+    """The application's response, read whole and closed before werkzeug writes it: werkzeug's
+    server skips `close()` when the browser resets the connection mid-response (a page closed
+    while its favicon loads), and the open static file then fails a test with a ResourceWarning.
+    """
+    def serve(environ, start_response):  # noqa: ANN001, ANN202
+        body = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):  # noqa: ANN001, ANN201
     """A threaded server on a free localhost port with a fresh database and the demo data."""
@@ -45,6 +61,7 @@ def live_server(tmp_path_factory):  # noqa: ANN001, ANN201
         with app.app_context():
             load_demo_data()
             db.session.commit()
+        app.wsgi_app = _closing(app.wsgi_app)
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

@@ -95,11 +95,15 @@ def _watch(page) -> list[str]:  # noqa: ANN001
     return errors
 
 
+def _is_tile_host(host: str, tile_url: str) -> bool:
+    """`host` serves the map tiles of `tile_url` (`{s}.tile.example` means any subdomain)."""
+    tile_host = urlsplit(tile_url.replace("{s}.", "")).hostname or ""
+    return bool(tile_host) and (host == tile_host or host.endswith("." + tile_host))
+
+
 def _keep_local(context, tile_url: str) -> set[str]:  # noqa: ANN001
     """Answer the map tiles with a stub image and refuse any other request that would leave
     this machine; returns the set of outside hosts the pages asked for."""
-    tile_host = urlsplit(tile_url.replace("{s}", "a")).hostname or ""
-    tile_domain = tile_host.split(".", 1)[-1] if tile_host.count(".") > 1 else tile_host
     png = _tile_png()
     asked: set[str] = set()
 
@@ -109,7 +113,7 @@ def _keep_local(context, tile_url: str) -> set[str]:  # noqa: ANN001
     def answer(route) -> None:  # noqa: ANN001
         host = urlsplit(route.request.url).hostname or ""
         asked.add(host)
-        if host == tile_host or host.endswith("." + tile_domain):
+        if _is_tile_host(host, tile_url):
             route.fulfill(status=200, content_type="image/png", body=png)
         else:
             route.abort()
@@ -118,10 +122,8 @@ def _keep_local(context, tile_url: str) -> set[str]:  # noqa: ANN001
     return asked
 
 
-def _outside_hosts_other_than_tiles(asked: set[str], tile_url: str) -> set[str]:
-    tile_host = urlsplit(tile_url.replace("{s}", "a")).hostname or ""
-    tile_domain = tile_host.split(".", 1)[-1] if tile_host.count(".") > 1 else tile_host
-    return {h for h in asked if h != tile_host and not h.endswith("." + tile_domain)}
+def _not_tiles(asked: set[str], tile_url: str) -> set[str]:
+    return {host for host in asked if not _is_tile_host(host, tile_url)}
 
 
 def _log_in(page, base: str, email: str) -> None:  # noqa: ANN001
@@ -344,7 +346,7 @@ def test_submit_approve_support_comment_with_javascript(page, live_server, open_
 
     assert errors == [], errors
     assert supporter_errors == [], supporter_errors
-    assert _outside_hosts_other_than_tiles(asked, app.config["MAP_TILE_URL"]) == set()
+    assert _not_tiles(asked, app.config["MAP_TILE_URL"]) == set()
 
 
 def test_idea_map_with_javascript(page, live_server):
@@ -365,7 +367,7 @@ def test_idea_map_with_javascript(page, live_server):
     assert page.locator(f"ul.map-list a[href^='/{CITY}/ideas/']").count() >= 1
     _check(page)
     assert errors == [], errors
-    assert _outside_hosts_other_than_tiles(asked, app.config["MAP_TILE_URL"]) == set()
+    assert _not_tiles(asked, app.config["MAP_TILE_URL"]) == set()
 
 
 # ---------------------------------------------------------------- without JavaScript
