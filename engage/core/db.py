@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
@@ -103,3 +104,30 @@ def init_app(app) -> None:  # noqa: ANN001
     @app.teardown_request
     def _reset_write_intent(exc: BaseException | None) -> None:
         write_intent.set(True)
+
+
+def _insert_for(model: type):  # noqa: ANN202
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from engage.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def upsert(model: type, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Insert the row `key | values`, or update `values` on the row with that primary key: one
+    `INSERT ... ON CONFLICT DO UPDATE` (PostgreSQL and SQLite), so two simultaneous calls never
+    fail on the unique key; the later one wins."""
+    from engage.extensions import db
+
+    statement = _insert_for(model).values(**key, **values)
+    db.session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+
+
+def insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> None:
+    """`INSERT ... ON CONFLICT DO NOTHING` of `rows`, on PostgreSQL and SQLite alike."""
+    from engage.extensions import db
+
+    if rows:
+        db.session.execute(_insert_for(model).values(rows).on_conflict_do_nothing())

@@ -37,12 +37,10 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
 from engage.accounts.models import User
-from engage.core.db import utcnow
+from engage.core.db import insert_ignoring_duplicates, upsert, utcnow
 from engage.core.mail import queue_mail
 from engage.extensions import db
 from engage.ideas.models import Idea, IdeaStatusChange, Support, Vote
@@ -207,25 +205,10 @@ def set_setting(user: Any, value: Any) -> str:
     if not isinstance(value, str) or value not in IDEA_UPDATE_CHOICES:
         raise NotificationError(_l("Choose one of the options listed."), field="idea_updates")
 
-    def change() -> int:
-        return db.session.execute(
-            update(NotificationSetting)
-            .where(NotificationSetting.user_id == user.id)
-            .values(idea_updates=value, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-
-    if change() == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(
-                    insert(NotificationSetting).values(
-                        user_id=user.id, idea_updates=value, updated_at=utcnow()
-                    )
-                )
-        except IntegrityError:
-            # The same person's other tab inserted first: this choice, the later one, wins.
-            change()
+    # One statement: the same person's other tab saving at the same moment cannot fail on the
+    # key; the later choice wins.
+    upsert(NotificationSetting, {"user_id": user.id},
+           {"idea_updates": value, "updated_at": utcnow()})
     return value
 
 
@@ -298,35 +281,9 @@ def set_following(user: Any, idea: Idea, following: bool) -> bool:
         raise NotificationError(_l("Please log in to follow ideas."))
     if not isinstance(following, bool):
         raise NotificationError(_l("Choose whether to follow the idea."), field="following")
-    now = utcnow()
-
-    def change() -> int:
-        return db.session.execute(
-            update(IdeaFollow)
-            .where(IdeaFollow.idea_id == idea.id, IdeaFollow.user_id == user.id)
-            .values(following=following, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-
-    if change() == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(
-                    insert(IdeaFollow).values(idea_id=idea.id, user_id=user.id,
-                                              following=following, updated_at=now)
-                )
-        except IntegrityError:
-            change()
+    upsert(IdeaFollow, {"idea_id": idea.id, "user_id": user.id},
+           {"following": following, "updated_at": utcnow()})
     return following
-
-
-def _insert_ignoring_duplicates(model: type, rows: list[dict]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING, on PostgreSQL and SQLite alike."""
-    if not rows:
-        return
-    dialect = db.session.get_bind().dialect.name
-    construct = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(construct(model).values(rows).on_conflict_do_nothing())
 
 
 # ---------------------------------------------------------------- telling people
@@ -428,7 +385,7 @@ def idea_merged(source: Idea, target: Idea, actor: Any = None) -> Told:
     ):
         keep.append({"idea_id": target.id, "user_id": author.id, "following": True,
                      "updated_at": utcnow()})
-    _insert_ignoring_duplicates(IdeaFollow, keep)
+    insert_ignoring_duplicates(IdeaFollow, keep)
 
     if (
         author is None

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engage.accounts.models import User
 from engage.core import audit, search, uploads
-from engage.core.db import utcnow
+from engage.core.db import upsert, utcnow
 from engage.extensions import db
 from engage.ideas.models import (
     BODY_MAX,
@@ -434,26 +434,9 @@ def cast_vote(user: Any, idea: Idea, value: Any) -> Vote:
     _check_support(user, idea, "agree")
     if isinstance(value, bool) or value not in VOTE_VALUES:
         raise IdeaError(_l("Choose agree, disagree or pass."), field="value")
-    now = utcnow()
-
-    def change() -> int:
-        return db.session.execute(
-            update(Vote)
-            .where(Vote.idea_id == idea.id, Vote.user_id == user.id)
-            .values(value=value, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-
-    if change() == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(
-                    insert(Vote).values(idea_id=idea.id, user_id=user.id, value=value,
-                                        updated_at=now)
-                )
-        except IntegrityError:
-            # The same citizen's other request inserted first: this vote replaces it.
-            change()
+    # One statement: the same citizen's other tab voting at the same moment cannot fail on
+    # the (idea, user) key; the later vote wins.
+    upsert(Vote, {"idea_id": idea.id, "user_id": user.id}, {"value": value, "updated_at": utcnow()})
     vote = db.session.get(Vote, (idea.id, user.id))
     db.session.refresh(vote)
     return vote
