@@ -41,13 +41,12 @@ def create_app(test_config: Config | Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from engage.core import db as core_db
-    from engage.core import errors, i18n, markdown, security, uploads
-    from engage.core.jobs import huey
-    from engage.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from engage.core import errors, i18n, markdown, pagecache, security, uploads
+    from engage.extensions import babel, csrf, db, htmx, limiter, login_manager
 
     db.init_app(app)
     core_db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    _init_migrations(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -58,18 +57,30 @@ def _init_extensions(app: Flask) -> None:
     errors.init_app(app)
     security.init_app(app)
     uploads.init_app(app)
-    if app.config.get("JOBS_IMMEDIATE"):
-        huey.immediate = True
+    pagecache.init_app(app)
+
+
+def _init_migrations(app: Flask) -> None:
+    """Flask-Migrate (and Alembic) only where migrations are run — the `flask` command and the
+    tests — so web workers do not carry them in memory."""
+    if os.environ.get("FLASK_RUN_FROM_CLI") != "true" and not app.config.get("TESTING"):
+        return
+    from flask_migrate import Migrate
+
+    from engage.extensions import db
+
+    Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
 
 
 def _register_features(app: Flask) -> None:
     import engage.core.audit  # noqa: F401
-    from engage import accounts, api, cities, cli, ideas, processes
+    from engage import accounts, api, cities, cli, consultations, ideas, processes
 
     accounts.init_app(app)
     cities.init_app(app)
     processes.init_app(app)
     ideas.init_app(app)
+    consultations.init_app(app)
     api.init_app(app)
     cli.init_app(app)
 
@@ -78,7 +89,7 @@ def _init_request_transaction(app: Flask) -> None:
     """One transaction per request: committed after a successful handler, rolled back on any
     error response or exception. Mail queued by the request is handed to the worker only after
     the commit, so a rolled-back request sends nothing."""
-    from engage.core.jobs import run_after_commit, send_outbox
+    from engage.core.tasks import enqueue, forget_after_commit, run_after_commit
     from engage.extensions import db
 
     @app.after_request
@@ -86,10 +97,10 @@ def _init_request_transaction(app: Flask) -> None:
         if response.status_code < 400:
             db.session.commit()
             if g.pop("outbox_pending", False):
-                send_outbox()
+                enqueue("send_outbox")
             run_after_commit()
         else:
             db.session.rollback()
             g.pop("outbox_pending", None)
-            g.pop("after_commit", None)
+            forget_after_commit()
         return response

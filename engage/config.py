@@ -65,6 +65,11 @@ class Config:
         # Request bodies: forms are small; the idea forms raise the limit for their photos.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
 
+        # Public pages kept in each worker's memory for visitors without a session, seconds
+        # (0: off); see core/pagecache.py.
+        self.PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 10)
+        self.PAGE_CACHE_ENTRIES = _env_int("PAGE_CACHE_ENTRIES", 256)
+
         # Map tiles: OpenStreetMap's by default; the CSP allows images from MAP_TILE_HOSTS.
         self.MAP_TILE_URL = _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
         self.MAP_TILE_ATTRIBUTION = _env(
@@ -148,6 +153,7 @@ class TestConfig(Config):
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024
         self.JOBS_IMMEDIATE = True
+        self.PAGE_CACHE_SECONDS = 0  # the page-cache tests turn it on
         self.MAIL_SERVER = None
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SERVER_NAME = None

@@ -5,7 +5,6 @@ from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -14,7 +13,6 @@ from engage.core.db import Base
 # `create_savepoint` lets the test suite run every test inside an outer transaction that it
 # rolls back; with a session bound to an engine (always, outside the tests) it changes nothing.
 db = SQLAlchemy(model_class=Base, session_options={"join_transaction_mode": "create_savepoint"})
-migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -166,9 +166,12 @@ class EngageClient(FlaskClient):
     def csrf_token(self, refresh: bool = False) -> str:
         if self._csrf is None or refresh:
             # Every page carries a token (the language switch is a form); the hub is one.
+            # Signed-in pages carry a token in <body>; a visitor's pages carry none (they stay
+            # cacheable), so for them the log-in form gives one.
             page = self.get("/").get_data(as_text=True)
-            match = CSRF_RE.search(page)
-            assert match, "no CSRF token on the hub page"
+            match = CSRF_RE.search(page) or CSRF_RE.search(
+                self.get("/account/login").get_data(as_text=True))
+            assert match, "no CSRF token on the hub page nor the log-in page"
             self._csrf = match.group(1)
         return self._csrf
 

@@ -168,3 +168,91 @@ def test_every_view_declares_its_access(app):
         and not hasattr(app.view_functions[rule.endpoint], "access_rule")
     ]
     assert undeclared == []
+
+
+# ---------------------------------------------------------------- consultation builder
+# The `world` above holds an ideas process; the builder serves consultations only, so its
+# routes get their own consultation process, in the same city, with a section and a question.
+
+BUILDER = "/{city}/manage/processes/{consultation}/questionnaire"
+ORGANISERS_422 = CITY_ORGANISERS | {"organiser": 422, "admin": 422}
+ORGANISERS_303 = CITY_ORGANISERS | {"organiser": 303, "admin": 303}
+
+CONSULTATION_GET_MATRIX = [
+    (BUILDER, CITY_ORGANISERS),
+    (BUILDER + "/preview?lang=ro", CITY_ORGANISERS),
+    (BUILDER + "/preview?lang=en", CITY_ORGANISERS),
+    (BUILDER + "/settings", CITY_ORGANISERS),
+    (BUILDER + "/sections/new", CITY_ORGANISERS),
+    (BUILDER + "/sections/{section}/edit", CITY_ORGANISERS),
+    (BUILDER + "/sections/{section}/delete", CITY_ORGANISERS),
+    (BUILDER + "/sections/{section}/questions/new", CITY_ORGANISERS),
+    (BUILDER + "/sections/{section}/questions/new?type=matrix", CITY_ORGANISERS),
+    (BUILDER + "/questions/{question}/edit", CITY_ORGANISERS),
+    (BUILDER + "/questions/{question}/edit?type=scale", CITY_ORGANISERS),
+    (BUILDER + "/questions/{question}/delete", CITY_ORGANISERS),
+    # The ideas process has no questionnaire: not found, for those allowed past the check.
+    ("/{city}/manage/processes/{process}/questionnaire",
+     CITY_ORGANISERS | {"organiser": 404, "admin": 404}),
+]
+
+CONSULTATION_POST_MATRIX = [
+    # Empty forms come back with their errors (422); moves past an end are refused (422);
+    # the other writes succeed (303).
+    (BUILDER + "/sections/new", {}, ORGANISERS_422),
+    (BUILDER + "/sections/{section}/edit", {}, ORGANISERS_422),
+    (BUILDER + "/sections/{section}/move", {"direction": "up"}, ORGANISERS_422),
+    (BUILDER + "/sections/{section}/duplicate", {}, ORGANISERS_303),
+    (BUILDER + "/sections/{section}/delete", {}, ORGANISERS_303),
+    (BUILDER + "/sections/{section}/questions/new", {}, ORGANISERS_422),
+    (BUILDER + "/questions/{question}/edit", {}, ORGANISERS_422),
+    (BUILDER + "/questions/{question}/move", {"direction": "down"}, ORGANISERS_422),
+    (BUILDER + "/questions/{question}/duplicate", {}, ORGANISERS_303),
+    (BUILDER + "/questions/{question}/delete", {}, ORGANISERS_303),
+    (BUILDER + "/settings", {}, ORGANISERS_422),
+    (BUILDER + "/settings", {"respondents": "anyone", "results_visibility": "live"},
+     ORGANISERS_303),
+]
+
+
+@pytest.fixture
+def consultation_world(world, make_process):  # noqa: ANN001, ANN201
+    from engage.consultations import services as consultations
+    from engage.processes.models import Process
+
+    people, values = world
+    city = db.session.scalars(
+        db.select(Process).where(Process.slug == values["process"])).one().city
+    process = make_process(city, slug="consultation-one", kind="consultation")
+    section = consultations.add_section(process, title_ro="Secțiune")
+    question = consultations.add_question(section, "single", text_ro="Întrebare",
+                                          options=[("Da", ""), ("Nu", "")])
+    db.session.commit()
+    return people, values | {"consultation": process.slug, "section": section.id,
+                             "question": question.id}
+
+
+@pytest.mark.parametrize(("entry", "person", "status"),
+                         list(_cases(CONSULTATION_GET_MATRIX)))
+def test_consultation_builder_get_access(app, login_as, consultation_world, entry, person,
+                                         status):
+    people, values = consultation_world
+    client = _client_for(app, login_as, people, person)
+    response = client.get(entry[0].format(**values))
+    assert response.status_code == status
+    if status == 302:
+        assert "/account/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("entry", "person", "status"),
+                         list(_cases(CONSULTATION_POST_MATRIX)))
+def test_consultation_builder_post_access(app, login_as, consultation_world, entry, person,
+                                          status):
+    people, values = consultation_world
+    client = _client_for(app, login_as, people, person)
+    data = {key: value.format(**values) for key, value in entry[1].items()}
+    response = client.post_form(entry[0].format(**values), data)
+    assert response.status_code == status
+    if status == 302:
+        assert "/account/login" in response.headers["Location"]
+    db.session.expire_all()

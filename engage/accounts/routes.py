@@ -41,7 +41,7 @@ from engage.cities.services import roles_of_person
 from engage.core.auth import login_required, public
 from engage.core.htmx import redirect_after_post
 from engage.core.i18n import LANG_COOKIE, current_language, supported_languages
-from engage.extensions import db, limiter
+from engage.extensions import csrf, db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -68,7 +68,13 @@ def _configured_limit(name: str):  # noqa: ANN202
 
 @bp.post("/language")
 @public
+@csrf.exempt
 def set_language():  # noqa: ANN201
+    # A visitor without an account only sets a cookie, so their form carries no CSRF token (and
+    # public pages need no session); a signed-in person's choice changes their profile, so it
+    # is checked like every other form.
+    if current_user.is_authenticated:
+        csrf.protect()
     language = request.form.get("language", "")
     target = safe_next(request.form.get("next"), url_for("cities.hub"))
     response = redirect(target, code=303)

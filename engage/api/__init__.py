@@ -6,6 +6,7 @@ def init_app(app) -> None:  # noqa: ANN001
 
     # Each feature's api.py adds its endpoints to the shared blueprint before registration.
     from engage.cities import api as cities_api  # noqa: F401
+    from engage.consultations import api as consultations_api  # noqa: F401
     from engage.extensions import csrf
     from engage.ideas import api as ideas_api  # noqa: F401
     from engage.processes import api as processes_api  # noqa: F401

@@ -76,8 +76,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record):  # noqa: ANN001
     cursor.close()
 
 
-# Whether the current unit of work may write. Requests with a safe method (GET, HEAD, OPTIONS)
-# clear it; everything else (form posts, CLI commands, jobs) keeps the default.
+# Whether work outside a request (CLI commands, jobs) may write; requests are decided by their
+# method in `_writes`.
 write_intent: ContextVar[bool] = ContextVar("engage_write_intent", default=True)
 
 
@@ -91,19 +91,22 @@ def _sqlite_on_begin(connection):  # noqa: ANN001
     readers (GET requests) never wait for anyone.
     """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes() else "BEGIN")
+
+
+def _writes() -> bool:
+    """Whether the current unit of work may write: a request by its method (decided here, as
+    the first query of a GET can run before any `before_request` hook, in URL preprocessors),
+    anything else (commands, jobs) by `write_intent`."""
+    from flask import has_request_context, request
+
+    if has_request_context():
+        return request.method not in ("GET", "HEAD", "OPTIONS")
+    return write_intent.get()
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    from flask import request
-
-    @app.before_request
-    def _declare_write_intent() -> None:
-        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
-
-    @app.teardown_request
-    def _reset_write_intent(exc: BaseException | None) -> None:
-        write_intent.set(True)
+    """Nothing to attach: requests declare their write intent by their method (`_writes`)."""
 
 
 def _insert_for(model: type):  # noqa: ANN202

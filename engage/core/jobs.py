@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import current_app, g, has_app_context, has_request_context
+from flask import current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 
 from engage.config import PROJECT_ROOT
@@ -88,22 +88,6 @@ def send_idea_digests() -> int:
         sent = send_digests()
         db.session.commit()
         return sent
-
-
-def after_commit(task, *args: object) -> bool:  # noqa: ANN001
-    """Hand `task(*args)` to the queue once the current request has committed, so the job sees
-    what the request wrote and a rolled-back request starts nothing. Returns False outside a
-    request: the caller then does the work itself, in its own transaction."""
-    if not has_request_context():
-        return False
-    g.setdefault("after_commit", []).append((task, args))
-    return True
-
-
-def run_after_commit() -> None:
-    """Called by the request transaction once it has committed."""
-    for task, args in g.pop("after_commit", ()):
-        task(*args)
 
 
 @huey.task(retries=2, retry_delay=60)

@@ -31,11 +31,13 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageCms, ImageOps
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +227,7 @@ def _to_8bit(im: Image.Image) -> Image.Image:
 def _to_srgb(im: Image.Image, mode: str) -> Image.Image:
     """`im` in `mode` ('RGB' or 'RGBA'), its colours converted to sRGB when it carries an ICC
     profile (a phone's Display P3 photo would look dull once the profile is dropped)."""
+    from PIL import ImageCms  # Pillow is loaded only where photos are read
     icc = im.info.get("icc_profile")
     if icc:
         try:
@@ -253,6 +256,7 @@ def _encode(im: Image.Image, alpha: bool) -> bytes:
 
 def _open_checked(data: bytes) -> Image.Image:
     """The image opened (header parsed, no pixel decoded yet), or UploadError."""
+    from PIL import Image  # Pillow is loaded only where photos are read
     try:
         im = Image.open(io.BytesIO(data), formats=_PARSERS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -274,6 +278,7 @@ def _open_checked(data: bytes) -> Image.Image:
 def process_photo(data: bytes) -> ProcessedPhoto:
     """Check an uploaded photo and re-encode it (see the module's docstring); UploadError with
     a message for the user when it cannot be accepted."""
+    from PIL import Image, ImageOps  # Pillow is loaded only where photos are read
     if not data:
         raise UploadError(MSG_EMPTY)
     if len(data) > MAX_PHOTO_BYTES:

@@ -35,6 +35,7 @@ from engage.cities.permissions import can_moderate, is_city_organiser, is_city_s
 from engage.core.auth import login_redirect, login_required, public, requires
 from engage.core.htmx import redirect_after_post, render, wants_fragment
 from engage.core.i18n import current_language
+from engage.core.pagecache import cached_page
 from engage.core.pagination import page_number
 from engage.core.tenancy import city_query, get_in_city_or_404
 from engage.extensions import db
@@ -179,11 +180,15 @@ def _support_context(process: Process) -> dict[str, Any]:
 
 @bp.get("/<city_slug>/p/<process_slug>/ideas")
 @public
+@cached_page
 def index(city_slug: str, process_slug: str):  # noqa: ANN201
     """The process's ideas: sorts, filters by theme and status, search, pages that work
     without JavaScript, and "load more" with htmx (`?part=items`)."""
     process = _ideas_process(process_slug)
-    filters = queries.clean_filters(process, request.args, _seed())
+    # Only the random order needs the visitor's seed (kept in their session).
+    seed = _seed() if request.args.get("sort") == "random" or (
+        not request.args.get("sort") and queries.default_sort(process) == "random") else 1
+    filters = queries.clean_filters(process, request.args, seed)
     page = queries.list_ideas(process, filters, page_number(request.args.get("page")))
     ids = [idea.id for idea in page.items]
     context = {
@@ -213,6 +218,7 @@ def index(city_slug: str, process_slug: str):  # noqa: ANN201
 
 @bp.get("/<city_slug>/p/<process_slug>/ideas/map")
 @public
+@cached_page
 def idea_map(city_slug: str, process_slug: str):  # noqa: ANN201
     """The ideas that have a place, on a map (and as a list for those without JavaScript)."""
     process = _ideas_process(process_slug)
@@ -229,6 +235,7 @@ def idea_map(city_slug: str, process_slug: str):  # noqa: ANN201
 
 @bp.get("/<city_slug>/p/<process_slug>/ideas.geojson")
 @public
+@cached_page
 def geojson(city_slug: str, process_slug: str):  # noqa: ANN201
     process = _ideas_process(process_slug)
     filters = queries.clean_filters(process, request.args, 1)
@@ -302,6 +309,7 @@ def new_idea(city_slug: str, process_slug: str):  # noqa: ANN201
 
 @bp.get("/<city_slug>/ideas/<int:idea_id>")
 @public
+@cached_page
 def idea(city_slug: str, idea_id: int):  # noqa: ANN201
     found = get_in_city_or_404(Idea, Idea.id == idea_id)
     if found.merged_into_id is not None and not can_moderate_idea(current_user, found):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -90,10 +90,14 @@ class Place:
 
 
 def settings_for(process: Process) -> IdeasSettings:
-    """The ideas settings of `process`; an unsaved default row when it has none."""
-    settings = db.session.get(IdeasSettings, process.id)
+    """The ideas settings of `process`; an unsaved default row when it has none. Read once per
+    request (a missing row would otherwise be looked for again at every call)."""
+    cache = g.setdefault("ideas_settings", {}) if has_app_context() else {}
+    settings = cache.get(process.id)
     if settings is None:
-        settings = IdeasSettings(process_id=process.id, voting_mode="support", support_limit=None)
+        settings = db.session.get(IdeasSettings, process.id) or IdeasSettings(
+            process_id=process.id, voting_mode="support", support_limit=None)
+        cache[process.id] = settings
     return settings
 
 
@@ -120,6 +124,8 @@ def save_settings(process: Process, voting_mode: str, support_limit: int | None)
     settings.voting_mode = voting_mode
     settings.support_limit = support_limit
     db.session.flush()
+    if has_app_context():
+        g.setdefault("ideas_settings", {})[process.id] = settings
     return settings
 
 
@@ -714,9 +720,9 @@ def change_progress(actor: Any, idea: Idea, status: str, explanation: Any,
     db.session.flush()
     # Followers are told by a job after the request commits; called outside a request (the
     # command line, tests), the caller's transaction does it at once.
-    from engage.core.jobs import after_commit, notify_idea_status
+    from engage.core.tasks import after_commit
 
-    if not after_commit(notify_idea_status, change.id):
+    if not after_commit("notify_idea_status", change.id):
         from engage.ideas import notifications
 
         notifications.idea_status_changed(idea, change)

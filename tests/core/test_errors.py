@@ -70,11 +70,27 @@ def test_413_page_for_an_oversized_body(app, client, language):
 
 
 def test_400_page_when_the_csrf_token_is_missing(client, language):
-    response = client.post("/account/language", data={"language": "en", "next": "/"})
+    response = client.post("/account/login", data={"email": "a@b.ro", "password": "x"})
     assert response.status_code == 400
     assert_error_page(response, 400, language)
-    # The switch was refused: no language cookie was set.
+
+
+def test_signed_in_language_switch_needs_the_token(client, make_user, login_as, language):
+    user = make_user(language="ro")
+    login_as(client, user)
+    response = client.post("/account/language", data={"language": "en", "next": "/"})
+    assert response.status_code == 400
+    # The switch was refused: no language cookie was set, the profile kept its language.
     assert "lang=" not in response.headers.get("Set-Cookie", "")
+    db.session.refresh(user)
+    assert user.language == "ro"
+
+
+def test_visitor_language_switch_only_sets_a_cookie_without_a_token(client_default_language):
+    response = client_default_language.post("/account/language",
+                                            data={"language": "en", "next": "/"})
+    assert response.status_code == 303 and "lang=en" in response.headers["Set-Cookie"]
+    assert "session=" not in response.headers["Set-Cookie"]
 
 
 @pytest.mark.parametrize(

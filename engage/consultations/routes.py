@@ -1,0 +1,173 @@
+"""The results pages of a consultation (blueprint `consultation_results`).
+
+`/<city>/p/<process>/results`: every question's counts as SVG charts beside tables, the
+participation over time and the completion rate, a breakdown of one closed question by a
+profile question (a GET form; htmx swaps just the breakdown, `part=breakdown`), and the
+newest published free-text answers. `?offline=0` leaves out paper and stand responses when
+that is allowed. `/<city>/p/<process>/results/questions/<id>/answers`: one free-text
+question's published answers, searchable, by pages (htmx "load more" with `part=items`).
+
+Who sees them is `results.can_view_results`: the public per the consultation's
+`results_visibility`, the city's staff always. Anyone else gets a 404 that says when (or
+whether) the results will be public; drafts and other kinds are a plain 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, make_response, render_template, request
+from flask_babel import format_decimal, format_percent
+from flask_login import current_user
+
+from engage.cities.permissions import is_city_staff
+from engage.consultations import charts, results
+from engage.consultations.models import CLOSED_TYPES, RESPONDENTS, TEXT_TYPES, Question
+from engage.core.auth import public
+from engage.core.htmx import wants_fragment
+from engage.core.pagination import page_number
+from engage.core.tenancy import get_in_city_or_404
+from engage.extensions import htmx
+from engage.processes.models import Process
+from engage.processes.permissions import can_view_process
+
+bp = Blueprint("consultation_results", __name__)
+
+ANSWERS_PER_PAGE = 20
+QUERY_MAX = 100
+
+
+def fmt_percent(value: float | None) -> str:
+    return "–" if value is None else format_percent(value / 100, "#,##0.#%")
+
+
+def fmt_number(value: float | None) -> str:
+    return "–" if value is None else format_decimal(value, "#,##0.##")
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"fmt_percent": fmt_percent, "fmt_number": fmt_number, "charts": charts,
+            "RESPONDENTS": RESPONDENTS}
+
+
+def _consultation(process_slug: str) -> tuple[Process, Any]:
+    process = get_in_city_or_404(Process, Process.slug == process_slug)
+    if process.kind != "consultation" or not can_view_process(current_user, process):
+        abort(404)
+    return process, results.settings_for(process)
+
+
+def _unavailable(process: Process, settings: Any):  # noqa: ANN202
+    """A public consultation whose results are not public (yet): say so, with a 404."""
+    return render_template("consultations/results.html", city=g.city, process=process,
+                           settings=settings, unavailable=True), 404
+
+
+def _wants_part(part: str, target: str) -> bool:
+    """An htmx request for one part of the page: named by `part=` in the query string or by
+    the element it targets (so the URL htmx pushes to the history stays the page's own)."""
+    return wants_fragment() and (request.args.get("part") == part or htmx.target == target)
+
+
+def _include_offline() -> bool:
+    return request.args.get("offline") != "0"
+
+
+@bp.get("/<city_slug>/p/<process_slug>/results")
+@public
+def results_page(city_slug: str, process_slug: str):  # noqa: ANN201
+    process, settings = _consultation(process_slug)
+    if not results.can_view_results(current_user, process, settings):
+        return _unavailable(process, settings)
+    questionnaire = results.load_questionnaire(process)
+    counts = results.totals(process)
+    found = results.compute_results(process, _include_offline(), questionnaire, counts)
+    choices = results.breakdown_choices(settings)
+    closed = [q for q in questionnaire.questions if q.type in CLOSED_TYPES]
+    chosen = _chosen_breakdown(questionnaire, choices)
+    breakdown = None
+    if chosen["question"] is not None:
+        breakdown = results.compute_breakdown(process, chosen["question"], chosen["by"], counts)
+    context = {
+        "city": g.city,
+        "process": process,
+        "settings": settings,
+        "results": found,
+        "sections": [(section, [found.result(q.id) for q in questions if q.type != "info"])
+                     for section, questions in questionnaire.by_section()],
+        "previews": results.text_previews(process, questionnaire.questions,
+                                          found.include_offline),
+        "breakdown_choices": choices,
+        "closed_questions": closed,
+        "chosen": chosen,
+        "breakdown": breakdown,
+        "is_staff": is_city_staff(current_user, g.city),
+        "public": results.results_public(process, settings),
+        "MIN_GROUP": results.MIN_GROUP,
+    }
+    if _wants_part("breakdown", "breakdown"):
+        body = render_template("consultations/_results_breakdown.html", **context)
+    else:
+        body = render_template("consultations/results.html", unavailable=False, **context)
+    response = make_response(body)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _chosen_breakdown(questionnaire: results.Questionnaire,
+                      choices: dict[str, Any]) -> dict[str, Any]:
+    """The breakdown asked for in the query string; unknown or unsuitable values are ignored
+    (with a note when a question was named but cannot be broken down)."""
+    chosen: dict[str, Any] = {"question": None, "by": "stakeholder_type", "invalid": False}
+    by = request.args.get("by", "stakeholder_type")
+    raw_id = request.args.get("question", "")
+    if not raw_id:
+        return chosen
+    try:
+        question = questionnaire.question(int(raw_id))
+    except ValueError:
+        question = None
+    if question is None or question.type not in CLOSED_TYPES or by not in choices:
+        chosen["invalid"] = True
+        return chosen
+    chosen.update(question=question, by=by)
+    return chosen
+
+
+@bp.get("/<city_slug>/p/<process_slug>/results/questions/<int:question_id>/answers")
+@public
+def text_answers(city_slug: str, process_slug: str, question_id: int):  # noqa: ANN201
+    process, settings = _consultation(process_slug)
+    if not results.can_view_results(current_user, process, settings):
+        return _unavailable(process, settings)
+    question = get_in_city_or_404(Question, Question.id == question_id,
+                                  Question.process_id == process.id)
+    if question.type not in TEXT_TYPES:
+        abort(404)
+    counts = results.totals(process)
+    include_offline = _include_offline() or not results.offline_toggle_allowed(counts.offline) \
+        or counts.offline == 0
+    query = (request.args.get("q") or "").strip()[:QUERY_MAX]
+    page = results.text_answers(process, question, query, page_number(request.args.get("page")),
+                                include_offline, ANSWERS_PER_PAGE)
+    context = {
+        "city": g.city,
+        "process": process,
+        "question": question,
+        "page": page,
+        "query": query,
+        "include_offline": include_offline,
+        "offline": counts.offline,
+        "can_exclude_offline": results.offline_toggle_allowed(counts.offline)
+        and counts.offline > 0,
+    }
+    if _wants_part("items", "answers-more"):
+        body = render_template("consultations/_results_answer_items.html", **context)
+    elif _wants_part("list", "answer-list"):
+        body = render_template("consultations/_results_answer_list.html", **context)
+    else:
+        body = render_template("consultations/results_answers.html", **context)
+    response = make_response(body)
+    response.vary.add("HX-Request")
+    return response
