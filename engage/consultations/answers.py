@@ -532,10 +532,11 @@ def check_profile(process: Process, profile: Mapping[str, Any]) -> dict[str, str
     return cleaned
 
 
-def submit(structure: list[Page], response: Response) -> bool:
-    """Submit a draft once every visible required question is answered; True when this call
-    submitted it, False when it was submitted already (a double click: nothing happens).
-    Raises ResponseError naming the first unanswered question."""
+def submit(structure: list[Page], response: Response) -> str:
+    """Submit the response once every visible required question is answered. Returns
+    "submitted" (first time), "changed" (answers changed since the last submission, which
+    counts as the new one) or "unchanged" (a double click: nothing happens). Raises
+    ResponseError naming the first unanswered question."""
     if not response.process.is_open:
         raise ResponseError(_l("This consultation is closed; answers can no longer change."))
     values = stored_values(structure, response)
@@ -544,15 +545,22 @@ def submit(structure: list[Page], response: Response) -> bool:
         raise ResponseError(_l("Please answer every required question first."),
                             field=f"q{missing[0].id}")
     now = utcnow()
-    changed = db.session.execute(
+    first = db.session.execute(
         update(Response)
         .where(Response.id == response.id, Response.status == "draft")
         .values(status="submitted", submitted_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
+    changed = not first and db.session.execute(
+        update(Response)
+        .where(Response.id == response.id, Response.status == "submitted",
+               Response.updated_at > Response.submitted_at)
+        .values(submitted_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
     db.session.refresh(response)
     _sync_texts(structure, response)
-    return changed
+    return "submitted" if first else "changed" if changed else "unchanged"
 
 
 # ---------------------------------------------------------------- paper responses

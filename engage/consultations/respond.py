@@ -252,14 +252,13 @@ def review(city_slug: str, process_slug: str):  # noqa: ANN201
     if request.method == "POST":
         if _honeypot_tripped():
             abort(400)
-        was_submitted = response.is_submitted
         try:
-            first_time = answers.submit(structure, response)
+            outcome = answers.submit(structure, response)
         except ResponseError as error:
             flash(str(error.message), "error")
         else:
-            if response.user_id is not None and (first_time or was_submitted):
-                _send_receipt(process, structure, response, values, first_time)
+            if response.user_id is not None and outcome != "unchanged":
+                _send_receipt(process, structure, response, values, outcome == "submitted")
             return redirect(_urls(process)["receipt"], code=303)
     sections, visible = answers.visibility(structure, values)
     page = render_template(

@@ -198,8 +198,10 @@ class TestResponses:
         answers.save_section(structure, response, structure[0],
                              {q["travel"].id: (q["travel"].choices[0].id, None)})
         answers.save_section(structure, response, structure[2], {q["comment"].id: "Text liber"})
-        assert answers.submit(structure, response) is True
-        assert answers.submit(structure, response) is False
+        assert answers.submit(structure, response) == "submitted"
+        assert answers.submit(structure, response) == "unchanged"
+        response.updated_at = utcnow()  # as save_section does on a change
+        assert answers.submit(structure, response) == "changed"
         assert response.status == "submitted" and response.submitted_at is not None
         texts = db.session.scalars(select(Contribution).where(Contribution.kind == "answer"))
         assert [c.text for c in texts] == ["Text liber"]
