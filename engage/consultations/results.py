@@ -38,10 +38,12 @@ Cache: computed results are kept in a small in-process LRU (`CACHE_SIZE` entries
 same cheap query that gives the totals on every request. A newly submitted, re-submitted,
 withdrawn or deleted response changes the version, so the next request recomputes. Each worker
 process keeps its own cache; correctness never depends on it (every request checks the version
-against the database), so many workers and hosts are fine. Moderation decisions do not enter the
-version because nothing cached depends on them: free-text answers are read live on each request.
-The answering flow must therefore touch the Response row (status, submitted_at or updated_at)
-whenever a submitted response's answers change.
+against the database), so many workers and hosts are fine. The newest free-text answers shown on
+the results page are cached with a version that also has the count and id sum of the process's
+published contributions (a moderation decision changes it), and are checked to be still
+published, by primary key, before each use: a hidden answer is never served from the cache.
+The answering flow must touch the Response row (status, submitted_at or updated_at) whenever a
+submitted response's answers change.
 
 Breakdowns: a closed question split by stakeholder type (the stakeholder type the response's
 profile gives, else the signed-in respondent's account) or by a profile question the
@@ -69,13 +71,15 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from flask import g, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, event, func, literal, or_, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import selectinload
 
 from engage.accounts.models import STAKEHOLDER_TYPES, User
 from engage.cities.permissions import is_city_staff
+from engage.consultations import services
 from engage.consultations.models import (
     AGE_BANDS,
     CLOSED_TYPES,
@@ -131,14 +135,8 @@ _FOLD_TO = "".join(_FOLD.values())
 
 
 def settings_for(process: Process) -> ConsultationSettings:
-    """The process's consultation settings, or the defaults (not added to the session) when the
-    organisers have not saved any yet."""
-    found = db.session.get(ConsultationSettings, process.id)
-    if found is not None:
-        return found
-    return ConsultationSettings(process_id=process.id, respondents="signed_in",
-                                results_visibility="after_close", profile_questions=[],
-                                neighbourhoods="")
+    """The process's consultation settings, or the unsaved defaults (see services)."""
+    return services.settings_for(process)
 
 
 def results_public(process: Process, settings: ConsultationSettings) -> bool:
@@ -187,18 +185,11 @@ class Questionnaire:
 
 
 def load_questionnaire(process: Process) -> Questionnaire:
-    """Sections and questions (with their options) in order: three statements."""
-    sections = list(db.session.scalars(
-        select(Section).where(Section.process_id == process.id)
-        .order_by(Section.position, Section.id)
-    ))
-    order = {section.id: n for n, section in enumerate(sections)}
-    questions = list(db.session.scalars(
-        select(Question).where(Question.process_id == process.id)
-        .options(selectinload(Question.options))
-    ))
-    questions.sort(key=lambda q: (order.get(q.section_id, len(order)), q.position, q.id))
-    return Questionnaire(sections=sections, questions=questions)
+    """Sections and questions (with their options) in order, through the shared reader
+    (`services.questionnaire`): three statements."""
+    structure = services.questionnaire(process)
+    return Questionnaire(sections=[view.section for view in structure.sections],
+                         questions=structure.questions)
 
 
 # ---------------------------------------------------------------- results: the shapes
@@ -359,16 +350,22 @@ class Totals:
     started_online: int
     submitted_online: int
     latest: Any  # the latest updated_at of a submitted response
+    published: tuple = ()  # (count, sum of ids) of the process's published contributions
 
     @property
     def version(self) -> tuple:
         return (self.submitted, str(self.latest))
 
+    @property
+    def moderation_version(self) -> tuple:
+        return (*self.version, *self.published)
+
 
 def totals(process: Process) -> Totals:
-    """The response counts, in one statement; also the cache version."""
+    """The response counts, in one statement; also the cache versions."""
     submitted = Response.status == "submitted"
     online = Response.channel == ONLINE
+    published = (Contribution.process_id == process.id, Contribution.status == "published")
     row = db.session.execute(
         select(
             func.coalesce(func.sum(case((submitted, 1), else_=0)), 0),
@@ -376,9 +373,13 @@ def totals(process: Process) -> Totals:
             func.coalesce(func.sum(case((online, 1), else_=0)), 0),
             func.coalesce(func.sum(case((and_(submitted, online), 1), else_=0)), 0),
             func.max(case((submitted, Response.updated_at), else_=None)),
+            select(func.count()).where(*published).scalar_subquery(),
+            select(func.coalesce(func.sum(Contribution.id), 0)).where(*published)
+            .scalar_subquery(),
         ).where(Response.process_id == process.id)
     ).one()
-    return Totals(int(row[0]), int(row[1]), int(row[2]), int(row[3]), row[4])
+    return Totals(int(row[0]), int(row[1]), int(row[2]), int(row[3]), row[4],
+                  (int(row[5] or 0), int(row[6] or 0)))
 
 
 def _submitted(process_id: int, include_offline: bool) -> list[Any]:
@@ -399,7 +400,8 @@ class _Raw:
     answered: dict[int, int]  # question → respondents who answered it
     numbers: dict[int, tuple[int, float, float, float, float]]  # count, min, max, mean, median
     bins: dict[int, list[tuple[float, float, int]]]  # question → [(from, to, count)]
-    hours: list[tuple[str, int]]  # UTC "YYYY-MM-DD HH" → submitted responses
+    timeline: list[TimelinePoint]
+    timeline_unit: str
 
 
 def _hour_bucket(column: Any) -> Any:
@@ -448,7 +450,9 @@ def _compute_raw(process: Process, questionnaire: Questionnaire, include_offline
         )
         if hour
     ]
-    return _Raw(closed=closed, answered=answered, numbers=numbers, bins=bins, hours=hours)
+    timeline, unit = _timeline(hours)
+    return _Raw(closed=closed, answered=answered, numbers=numbers, bins=bins,
+                timeline=timeline, timeline_unit=unit)
 
 
 def _number_statistics(question_ids: list[int], where: list[Any]) -> dict[int, tuple]:
@@ -625,21 +629,49 @@ def _values(groups: dict[tuple, int]) -> dict[float, int]:
     return values
 
 
-def _format_value(value: float) -> str:
-    from flask_babel import format_decimal
+def _symbols() -> tuple[str, str]:
+    """The request's decimal and group separators (read from Babel once per request)."""
+    cached = g.get("_result_number_symbols") if has_request_context() else None
+    if cached is None:
+        locale = get_locale() if has_request_context() else None
+        symbols = locale.number_symbols.get("latn", {}) if locale else {}
+        cached = (symbols.get("decimal", "."), symbols.get("group", ","))
+        if has_request_context():
+            g._result_number_symbols = cached
+    return cached
 
-    return format_decimal(value, "#,##0.##")
+
+def format_number(value: float | None, decimals: int = 2) -> str:
+    """`value` with at most `decimals` decimals (trailing zeros dropped) and thousands grouped,
+    in the request's locale ("1.234,5" in Romanian); "–" for None. Babel's formatting, once
+    per number, was a third of the results page's time: the separators are read once."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{max(decimals, 0)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "−0"):
+        text = "0"
+    decimal, group = _symbols()
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
+
+
+def format_percent(value: float | None) -> str:
+    """A percentage (0–100) with one decimal at most: "66,7%" in Romanian; "–" for None."""
+    return "–" if value is None else format_number(value, 1) + "%"
+
+
+def _format_value(value: float) -> str:
+    return format_number(value)
 
 
 def _bin_label(a: float, b: float, decimals: int) -> str:
-    from flask_babel import format_decimal
-
-    pattern = "#,##0" + ("." + "#" * max(decimals, 2) if decimals else "")
+    digits = max(decimals, 2) if decimals else 0
     if a == b or (decimals == 0 and b - 1 == a):
-        return format_decimal(a, pattern)
+        return format_number(a, digits)
     if decimals == 0:
-        return f"{format_decimal(a, pattern)}–{format_decimal(b - 1, pattern)}"
-    return f"{format_decimal(a, pattern)}–{format_decimal(b, pattern)}"
+        return f"{format_number(a, 0)}–{format_number(b - 1, 0)}"
+    return f"{format_number(a, digits)}–{format_number(b, digits)}"
 
 
 def _ranking(question: Question, groups: dict[tuple, int], answered: int) -> list[RankItem]:
@@ -722,7 +754,6 @@ def compute_results(process: Process, include_offline: bool = True,
         raw = _compute_raw(process, questionnaire, include_offline)
         _cache.put(key, counts.version, raw)
     responses = counts.submitted if include_offline else counts.submitted - counts.offline
-    timeline, unit = _timeline(raw.hours)
     return Results(
         process=process,
         responses=responses,
@@ -732,8 +763,8 @@ def compute_results(process: Process, include_offline: bool = True,
         submitted_online=counts.submitted_online,
         questions=[_question_result(q, raw, responses) for q in questionnaire.questions
                    if q.type != "info"],
-        timeline=timeline,
-        timeline_unit=unit,
+        timeline=raw.timeline,
+        timeline_unit=raw.timeline_unit,
     )
 
 
@@ -746,11 +777,13 @@ class TextAnswer:
     question_id: int
     text: str
     language: str
+    contribution_id: int | None = None
 
 
 def _published_text_answers(process: Process, include_offline: bool) -> Select:
     return (
-        select(Answer.id, Answer.question_id, Answer.text, Contribution.language)
+        select(Answer.id, Answer.question_id, Answer.text, Contribution.language,
+               Answer.contribution_id)
         .join(Contribution, Contribution.id == Answer.contribution_id)
         .join(Response, Response.id == Answer.response_id)
         .where(Contribution.status == "published", Answer.text.is_not(None), Answer.text != "",
@@ -759,12 +792,36 @@ def _published_text_answers(process: Process, include_offline: bool) -> Select:
 
 
 def text_previews(process: Process, questions: Iterable[Question], include_offline: bool = True,
-                  limit: int = PREVIEW_ANSWERS) -> dict[int, tuple[list[TextAnswer], int]]:
+                  limit: int = PREVIEW_ANSWERS,
+                  counts: Totals | None = None) -> dict[int, tuple[list[TextAnswer], int]]:
     """For each free-text question: its newest `limit` published answers and how many published
-    answers it has. One statement for all the questions, read live (moderation shows at once)."""
+    answers it has, in one statement for all the questions.
+
+    Cached like the results, with the published contributions' count and id sum added to the
+    version, so a moderation decision recomputes them; and before cached answers are shown, one
+    look-up by primary key checks they are all still published (a hidden answer is never shown
+    from the cache, whatever happened in between)."""
     ids = [q.id for q in questions if q.type in TEXT_TYPES]
     if not ids:
         return {}
+    counts = counts or totals(process)
+    key = ("previews", process.id, include_offline, tuple(ids), limit)
+    found = _cache.get(key, counts.moderation_version)
+    if found is not None:
+        shown = [a.contribution_id for answers, _total in found.values() for a in answers]
+        still = db.session.scalar(
+            select(func.count()).where(Contribution.id.in_(shown),
+                                       Contribution.status == "published")
+        ) if shown else 0
+        if still == len(shown):
+            return found
+    found = _text_previews(process, ids, include_offline, limit)
+    _cache.put(key, counts.moderation_version, found)
+    return found
+
+
+def _text_previews(process: Process, ids: list[int], include_offline: bool,
+                   limit: int) -> dict[int, tuple[list[TextAnswer], int]]:
     base = _published_text_answers(process, include_offline).where(Answer.question_id.in_(ids))
     inner = base.add_columns(
         func.row_number().over(partition_by=Answer.question_id,
@@ -774,11 +831,12 @@ def text_previews(process: Process, questions: Iterable[Question], include_offli
     c = inner.c
     found: dict[int, tuple[list[TextAnswer], int]] = {qid: ([], 0) for qid in ids}
     for row in db.session.execute(
-        select(c.id, c.question_id, c.text, c.language, c.total)
+        select(c.id, c.question_id, c.text, c.language, c.contribution_id, c.total)
         .where(c.rn <= limit).order_by(c.question_id, c.rn)
     ):
         answers, _total = found[row.question_id]
-        answers.append(TextAnswer(row.id, row.question_id, row.text, row.language))
+        answers.append(TextAnswer(row.id, row.question_id, row.text, row.language,
+                                  row.contribution_id))
         found[row.question_id] = (answers, int(row.total))
     return found
 
@@ -814,8 +872,8 @@ def text_answers(process: Process, question: Question, query: str | None = None,
     for word in search.terms(query):  # letters and digits only: nothing to escape in LIKE
         statement = statement.where(folded.like(f"%{word}%"))
     page_ = paginate(statement.order_by(Answer.id.desc()), page, per_page, scalars=False)
-    page_.items = [TextAnswer(row.id, row.question_id, row.text, row.language)
-                   for row in page_.items]
+    page_.items = [TextAnswer(row.id, row.question_id, row.text, row.language,
+                              row.contribution_id) for row in page_.items]
     return page_
 
 

@@ -10,6 +10,10 @@ question's published answers, searchable, by pages (htmx "load more" with `part=
 Who sees them is `results.can_view_results`: the public per the consultation's
 `results_visibility`, the city's staff always. Anyone else gets a 404 that says when (or
 whether) the results will be public; drafts and other kinds are a plain 404.
+
+Both pages opt in to the short-lived page cache for visitors without a session
+(`core.pagecache`, like the ideas pages): such visitors may see a new response or a moderation
+decision up to `PAGE_CACHE_SECONDS` late; signed-in people (staff included) never.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, g, make_response, render_template, request
-from flask_babel import format_decimal, format_percent
 from flask_login import current_user
 
 from engage.cities.permissions import is_city_staff
@@ -25,6 +28,7 @@ from engage.consultations import charts, results
 from engage.consultations.models import CLOSED_TYPES, RESPONDENTS, TEXT_TYPES, Question
 from engage.core.auth import public
 from engage.core.htmx import wants_fragment
+from engage.core.pagecache import cached_page
 from engage.core.pagination import page_number
 from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import htmx
@@ -37,18 +41,10 @@ ANSWERS_PER_PAGE = 20
 QUERY_MAX = 100
 
 
-def fmt_percent(value: float | None) -> str:
-    return "–" if value is None else format_percent(value / 100, "#,##0.#%")
-
-
-def fmt_number(value: float | None) -> str:
-    return "–" if value is None else format_decimal(value, "#,##0.##")
-
-
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"fmt_percent": fmt_percent, "fmt_number": fmt_number, "charts": charts,
-            "RESPONDENTS": RESPONDENTS}
+    return {"fmt_percent": results.format_percent, "fmt_number": results.format_number,
+            "charts": charts, "RESPONDENTS": RESPONDENTS}
 
 
 def _consultation(process_slug: str) -> tuple[Process, Any]:
@@ -76,6 +72,7 @@ def _include_offline() -> bool:
 
 @bp.get("/<city_slug>/p/<process_slug>/results")
 @public
+@cached_page
 def results_page(city_slug: str, process_slug: str):  # noqa: ANN201
     process, settings = _consultation(process_slug)
     if not results.can_view_results(current_user, process, settings):
@@ -97,7 +94,7 @@ def results_page(city_slug: str, process_slug: str):  # noqa: ANN201
         "sections": [(section, [found.result(q.id) for q in questions if q.type != "info"])
                      for section, questions in questionnaire.by_section()],
         "previews": results.text_previews(process, questionnaire.questions,
-                                          found.include_offline),
+                                          found.include_offline, counts=counts),
         "breakdown_choices": choices,
         "closed_questions": closed,
         "chosen": chosen,
@@ -137,6 +134,7 @@ def _chosen_breakdown(questionnaire: results.Questionnaire,
 
 @bp.get("/<city_slug>/p/<process_slug>/results/questions/<int:question_id>/answers")
 @public
+@cached_page
 def text_answers(city_slug: str, process_slug: str, question_id: int):  # noqa: ANN201
     process, settings = _consultation(process_slug)
     if not results.can_view_results(current_user, process, settings):

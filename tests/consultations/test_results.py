@@ -626,3 +626,49 @@ def test_bin_edges(lo, hi, whole, expected):
         assert edges == [(float(a), float(b)) for a, b in expected]
     assert edges[0][0] <= lo and edges[-1][1] >= hi
     assert len(edges) <= results.MAX_BINS + 2
+
+
+def test_previews_are_cached_until_moderation_changes(process, questionnaire, count_queries):
+    comment = questionnaire["comment"]
+    add_response(process, [(comment, "Prima")])
+    waiting = add_response(process, [(comment, ("A doua", "pending"))])
+    texts = [a.text for a in results.text_previews(process, [comment])[comment.id][0]]
+    assert texts == ["Prima"]
+    with count_queries() as cached:
+        results.text_previews(process, [comment])
+    assert cached.n == 2  # the totals (with the version) and the still-published check
+    contribution = db.session.scalars(db.select(Answer).where(
+        Answer.response_id == waiting.id)).one().contribution
+    contribution.status = "published"  # a moderator approves it: no response changed
+    db.session.commit()
+    texts = [a.text for a in results.text_previews(process, [comment])[comment.id][0]]
+    assert texts == ["A doua", "Prima"]
+
+
+def test_a_cached_preview_is_never_shown_once_hidden(process, questionnaire, monkeypatch):
+    """Even if the moderation version failed to change, the shown answers are checked."""
+    comment = questionnaire["comment"]
+    response = add_response(process, [(comment, "Date personale")])
+    add_response(process, [(comment, "Altceva")])
+    assert results.text_previews(process, [comment])[comment.id][1] == 2
+    monkeypatch.setattr(results.Totals, "moderation_version", property(lambda self: "same"))
+    results.clear_cache()
+    results.text_previews(process, [comment])
+    answer = db.session.scalars(db.select(Answer).where(Answer.response_id == response.id)).one()
+    answer.contribution.status = "hidden"
+    db.session.commit()
+    texts, total = results.text_previews(process, [comment])[comment.id]
+    assert [a.text for a in texts] == ["Altceva"] and total == 1
+
+
+@pytest.mark.parametrize(("language", "number", "percent", "whole"), [
+    ("en", "1,234.57", "66.7%", "3"),
+    ("ro", "1.234,57", "66,7%", "3"),
+])
+def test_numbers_are_formatted_for_the_language(app, language, number, percent, whole):
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        assert results.format_number(1234.5678) == number
+        assert results.format_percent(66.66) == percent
+        assert results.format_number(3.0) == whole and results.format_number(-0.001) == "0"
+        assert results.format_number(None) == results.format_percent(None) == "–"
+        assert results.format_percent(100) == "100%"

@@ -418,3 +418,13 @@ def test_results_page_fits_the_page_weight_budget(client, process, live):
     total, assets = first_load(client, url(process))
     assert any(a.endswith(".css") for a in assets)
     assert total < BUDGET, f"{total} bytes compressed"
+
+
+def test_romanian_numbers_on_the_page(client_default_language, process, live):
+    walk, bike, car = live["travel"].choices
+    fill(process, live, 3)
+    text = page_text(client_default_language.get(url(process)))
+    assert '<html lang="ro">' in text
+    travel = _table_after(text, f'id="question-{live["travel"].id}"')
+    assert re.findall(r'<td class="num">([^<]*)</td>', travel)[:2] == ["1", "33,3%"]
+    assert "Cum mergeți la serviciu?" in text and "(en)" not in travel
