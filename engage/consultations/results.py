@@ -26,11 +26,14 @@ What counts
   and deleted ones never), newest first.
 - Information/consent blocks have no results.
 
-Queries: a fixed number of statements whatever the number of responses: one for the totals
-(which is also the cache version), one GROUP BY over every closed question's answer rows, one
-count of respondents per question, one for the number questions' statistics and medians, one
-histogram, one per-hour count for the timeline; a breakdown is two more. None runs once per
-question or per response.
+Queries: a fixed number of statements whatever the number of responses (or questions): one for
+the totals (which is also the cache version); when not cached, one GROUP BY over every closed
+question's answer rows, one count of respondents per question, one for the number questions'
+statistics and medians, one histogram, one per-hour count for the timeline; the free-text
+previews one (cached: one check instead); a breakdown two. None runs once per question or per
+response. A free-text search is a LIKE over one question's published answers, on the folded
+text (`search.fold` itself on SQLite, registered as the SQL function `engage_fold`; on
+PostgreSQL `lower(translate(...))` of the Romanian and Hungarian letters).
 
 Cache: computed results are kept in a small in-process LRU (`CACHE_SIZE` entries), keyed by
 (process, include_offline, the questionnaire's question ids and types) and stamped with a

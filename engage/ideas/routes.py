@@ -346,16 +346,19 @@ def _idea_context(idea: Idea, comment_form: CommentForm | None = None) -> dict[s
         "comments": tree,
         "comment_decisions": queries.last_decisions("comment", hidden_comment_ids),
         "decision": decisions.get(idea.id),
-        "comment_form": comment_form or CommentForm(formdata=None),
+        # Forms (each makes a CSRF token, hence a session) only for who can use them: a
+        # visitor's page then sets no cookie and can come from the page cache.
+        "comment_form": comment_form or (CommentForm(formdata=None)
+                                         if can_comment(current_user, idea) else None),
         "can_comment": can_comment(current_user, idea),
         "can_support": can_support(current_user, idea),
         "moderator": moderator,
         "following": notifications.is_following(current_user, idea) if signed_in else False,
         "edit_window": COMMENT_EDIT_WINDOW,
         "now": services.utcnow(),
-        "moderation_form": ModerationForm(formdata=None),
-        "progress_form": ProgressForm(formdata=None, language=current_language()),
-        "merge_form": MergeForm(formdata=None),
+        "progress_form": ProgressForm(formdata=None, language=current_language())
+        if moderator else None,
+        "merge_form": MergeForm(formdata=None) if moderator else None,
         "merged_ideas": [],
         "VOTE_VALUES": VOTE_VALUES,
         **_support_context(process),

@@ -428,3 +428,38 @@ def test_romanian_numbers_on_the_page(client_default_language, process, live):
     travel = _table_after(text, f'id="question-{live["travel"].id}"')
     assert re.findall(r'<td class="num">([^<]*)</td>', travel)[:2] == ["1", "33,3%"]
     assert "Cum mergeți la serviciu?" in text and "(en)" not in travel
+
+
+@pytest.fixture
+def cache_on(app):  # noqa: ANN001, ANN201
+    app.config["PAGE_CACHE_SECONDS"] = 10
+    app.page_cache.clear()
+    yield app.page_cache
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    app.page_cache.clear()
+
+
+def test_visitors_may_get_the_page_cache_copy_staff_never(app, cache_on, process, live,
+                                                          people, login_as):
+    walk = live["travel"].choices[0]
+    add_response(process, [(live["travel"], walk)])
+    first = app.test_client().get(url(process))
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers
+    add_response(process, [(live["travel"], walk)])
+    # A visitor without a session may see the stored copy for a few seconds...
+    assert "1</strong>" in page_text(app.test_client().get(url(process)))
+    # ...the organisers always see the current numbers.
+    organiser = login_as(app.test_client(), people["organiser"])
+    assert "2</strong>" in page_text(organiser.get(url(process)))
+
+
+def test_live_results_of_a_consultation_not_open_yet(client, make_process, city):
+    from datetime import timedelta
+
+    from engage.core.db import utcnow
+
+    upcoming = make_process(city, kind="consultation", opens_at=utcnow() + timedelta(days=2))
+    set_visibility(upcoming, "live")
+    response = client.get(url(upcoming))
+    assert response.status_code == 404
+    assert "will be published when the consultation opens" in page_text(response)

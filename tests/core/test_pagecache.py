@@ -98,3 +98,24 @@ def test_off_by_configuration(app, world):
     add_idea(process, author, "Imediat")
     assert "Imediat" in app.test_client().get(url).get_data(as_text=True)
     assert app.page_cache.entries == {}
+
+
+def test_visitor_pages_of_ideas_set_no_cookie(app, cache_on, world, make_user, login_as):
+    from sqlalchemy import select
+
+    from engage.ideas.models import Idea
+
+    city, process, author = world
+    idea = db.session.scalars(select(Idea)).first()
+    services.add_comment(make_user(), idea, "Un comentariu")
+    db.session.commit()
+    for url in (f"/{city.slug}/p/{process.slug}/ideas", f"/{city.slug}/ideas/{idea.id}",
+                f"/{city.slug}/p/{process.slug}/ideas/map",
+                f"/{city.slug}/p/{process.slug}/ideas.geojson"):
+        response = app.test_client().get(url)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, url
+    assert len(cache_on.entries) == 4
+    # The signed-in author gets the forms (and a session), never the visitors' copy.
+    signed_in = login_as(app.test_client(), author)
+    page = signed_in.get(f"/{city.slug}/ideas/{idea.id}").get_data(as_text=True)
+    assert "csrf_token" in page and f"/ideas/{idea.id}/comments" in page
