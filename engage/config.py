@@ -68,7 +68,7 @@ class Config:
         # Public pages kept in each worker's memory for visitors without a session, seconds
         # (0: off); see core/pagecache.py.
         self.PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 10)
-        self.PAGE_CACHE_ENTRIES = _env_int("PAGE_CACHE_ENTRIES", 256)
+        self.PAGE_CACHE_BYTES = _env_int("PAGE_CACHE_BYTES", 4 * 1024 * 1024)
 
         # Map tiles: OpenStreetMap's by default; the CSP allows images from MAP_TILE_HOSTS.
         self.MAP_TILE_URL = _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

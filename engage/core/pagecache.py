@@ -12,8 +12,8 @@ How it works:
 - The key is the path, the query string, the visitor's language (their language cookie, else
   their browser's Accept-Language, as `core.i18n.select_locale` decides) and the htmx headers
   that change what a view answers.
-- Each worker keeps its own copies, at most `PAGE_CACHE_ENTRIES`, least recently used first
-  out. A change (a new support, a hidden idea) reaches cookie-less visitors within
+- Each worker keeps its own copies, at most `PAGE_CACHE_BYTES` of them (4 MiB by default),
+  least recently used first out. A change (a new support, a hidden idea) reaches cookie-less visitors within
   `PAGE_CACHE_SECONDS` (10 by default; 0 turns the cache off); signed-in people always see
   the current page.
 """
@@ -53,6 +53,7 @@ class PageCache:
         self.app = app
         self.wsgi_app = wsgi_app
         self.entries: OrderedDict[tuple, tuple[float, str, list, bytes]] = OrderedDict()
+        self.size = 0
         self.lock = threading.Lock()
 
     # ------------------------------------------------------------ deciding
@@ -124,18 +125,24 @@ class PageCache:
         finally:
             if hasattr(result, "close"):
                 result.close()
-        if len(body) <= MAX_BODY:
+        budget = self.app.config.get("PAGE_CACHE_BYTES") or 0
+        if len(body) <= min(MAX_BODY, budget):
             stored = [h for h in headers if h[0] != MARK]
             with self.lock:
+                old = self.entries.pop(key, None)
+                if old is not None:
+                    self.size -= len(old[3])
                 self.entries[key] = (expires, seen["status"], stored, body)
-                self.entries.move_to_end(key)
-                while len(self.entries) > (self.app.config.get("PAGE_CACHE_ENTRIES") or 256):
-                    self.entries.popitem(last=False)
+                self.size += len(body)
+                while self.size > budget:
+                    _, evicted = self.entries.popitem(last=False)
+                    self.size -= len(evicted[3])
         return [body]
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.size = 0
 
 
 def init_app(app: Flask) -> None:

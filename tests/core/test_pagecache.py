@@ -119,3 +119,18 @@ def test_visitor_pages_of_ideas_set_no_cookie(app, cache_on, world, make_user, l
     signed_in = login_as(app.test_client(), author)
     page = signed_in.get(f"/{city.slug}/ideas/{idea.id}").get_data(as_text=True)
     assert "csrf_token" in page and f"/ideas/{idea.id}/comments" in page
+
+
+def test_memory_budget_evicts_the_least_recently_used(app, cache_on, world):
+    city, process, _ = world
+    urls = [f"/{city.slug}/p/{process.slug}/ideas?q=x{n}" for n in range(3)]
+    size = len(app.test_client().get(urls[0]).get_data())
+    app.page_cache.clear()
+    app.config["PAGE_CACHE_BYTES"] = 2 * size + size // 2
+    try:
+        for url in urls:
+            app.test_client().get(url)
+        assert len(cache_on.entries) == 2 and cache_on.size <= app.config["PAGE_CACHE_BYTES"]
+        assert [key[1] for key in cache_on.entries] == ["q=x1", "q=x2"]
+    finally:
+        app.config["PAGE_CACHE_BYTES"] = 4 * 1024 * 1024
