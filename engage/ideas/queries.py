@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, cast, func, select
+from sqlalchemy import BigInteger, and_, cast, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from engage.core import search
@@ -230,37 +230,48 @@ class CommentNode:
     replies: list[Comment] = field(default_factory=list)
 
 
-def comment_visible_to(comment: Comment, viewer: Any, moderator: bool) -> bool:
-    status = comment.contribution.status
-    if status in ("published", "deleted") or moderator:
-        return True
-    own = viewer is not None and getattr(viewer, "id", None) == comment.author_id
-    return own and status in ("pending", "hidden", "rejected")
+COMMENT_THREADS_PER_PAGE = 30
 
 
-def comment_tree(idea: Idea, viewer: Any, moderator: bool) -> list[CommentNode]:
-    """The idea's comments, oldest first, with their replies: one query. Deleted comments stay
-    as placeholders (their replies keep their place); others' pending or hidden ones are left
-    out unless the viewer moderates."""
-    comments = db.session.scalars(
-        select(Comment).options(joinedload(Comment.author))
-        .where(Comment.idea_id == idea.id)
+def _visible_comments(viewer: Any, moderator: bool) -> Any:
+    """SQL condition: the comments a viewer may see (published, and deleted ones as
+    placeholders; their own pending or hidden ones; everything for moderators)."""
+    if moderator:
+        return true()
+    shown = Contribution.status.in_(("published", "deleted"))
+    viewer_id = getattr(viewer, "id", None)
+    if viewer_id is None:
+        return shown
+    return or_(shown, and_(Comment.author_id == viewer_id,
+                           Contribution.status.in_(("pending", "hidden", "rejected"))))
+
+
+def comment_tree(idea: Idea, viewer: Any, moderator: bool, page: int = 1,
+                 per_page: int = COMMENT_THREADS_PER_PAGE) -> tuple[list[CommentNode], Page]:
+    """One page of the idea's conversation, oldest thread first: the top-level comments with
+    all their replies, in three queries (count, threads, replies) whatever its length. Deleted
+    comments stay as placeholders while they have replies."""
+    visible = _visible_comments(viewer, moderator)
+    threads = (
+        select(Comment).join(Comment.contribution)
+        .options(contains_eager(Comment.contribution), joinedload(Comment.author))
+        .where(Comment.idea_id == idea.id, Comment.parent_id.is_(None), visible)
         .order_by(Comment.created_at, Comment.id)
-    ).unique().all()
-    nodes: dict[int, CommentNode] = {}
-    tree: list[CommentNode] = []
-    for comment in comments:
-        if comment.parent_id is None:
-            node = CommentNode(comment)
-            nodes[comment.id] = node
-            if comment_visible_to(comment, viewer, moderator):
-                tree.append(node)
-    for comment in comments:
-        if comment.parent_id is not None and comment.parent_id in nodes:
-            if comment_visible_to(comment, viewer, moderator):
-                nodes[comment.parent_id].replies.append(comment)
+    )
+    found = paginate(threads, page, per_page)
+    nodes = [CommentNode(comment) for comment in found.items]
+    by_id = {node.comment.id: node for node in nodes}
+    if by_id:
+        replies = db.session.scalars(
+            select(Comment).join(Comment.contribution)
+            .options(contains_eager(Comment.contribution), joinedload(Comment.author))
+            .where(Comment.parent_id.in_(list(by_id)), visible)
+            .order_by(Comment.created_at, Comment.id)
+        ).unique()
+        for reply in replies:
+            by_id[reply.parent_id].replies.append(reply)
     # A deleted comment with no replies left says nothing: drop it.
-    return [node for node in tree if not (node.comment.is_deleted and not node.replies)]
+    return [n for n in nodes if not (n.comment.is_deleted and not n.replies)], found
 
 
 def last_decisions(target_type: str, target_ids: Iterable[int]) -> dict[int, ModerationAction]:

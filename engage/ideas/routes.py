@@ -329,7 +329,8 @@ def _idea_context(idea: Idea, comment_form: CommentForm | None = None) -> dict[s
     if idea.moderation_status != "published" and (moderator or idea.author_id == getattr(
             current_user, "id", None)):
         decisions = queries.last_decisions("idea", [idea.id])
-    tree = queries.comment_tree(idea, current_user if signed_in else None, moderator)
+    tree, threads = queries.comment_tree(idea, current_user if signed_in else None, moderator,
+                                         page_number(request.args.get("comments")))
     hidden_comment_ids = [
         c.id for node in tree for c in [node.comment, *node.replies]
         if c.contribution.status in ("hidden", "rejected")
@@ -344,6 +345,7 @@ def _idea_context(idea: Idea, comment_form: CommentForm | None = None) -> dict[s
         "vote_totals": queries.vote_totals([idea.id]).get(idea.id, {}),
         "history": services.status_history(idea),
         "comments": tree,
+        "threads": threads,
         "comment_decisions": queries.last_decisions("comment", hidden_comment_ids),
         "decision": decisions.get(idea.id),
         # Forms (each makes a CSRF token, hence a session) only for who can use them: a

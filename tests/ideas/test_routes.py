@@ -580,6 +580,23 @@ class TestComments:
         login_as(client, moderator)
         assert "Textul meu original" in client.get(urls.idea(idea)).get_data(as_text=True)
 
+    def test_long_conversations_come_in_pages(self, client, urls, process, make_idea,
+                                              make_user):
+        idea = make_idea(process)
+        author = make_user()
+        first = None
+        for n in range(35):
+            top = services.add_comment(author, idea, f"Fir {n:02d}")
+            first = first or top
+        services.add_comment(make_user(), idea, "Răspuns la primul", parent=first)
+        db.session.commit()
+        page = client.get(urls.idea(idea)).get_data(as_text=True)
+        assert len(re.findall(r"Fir \d\d", page)) == 30 and "Răspuns la primul" in page
+        assert "Conversations 1–30 of 35" in page and 'rel="next"' in page
+        second = client.get(urls.idea(idea) + "?comments=2").get_data(as_text=True)
+        assert re.findall(r"Fir \d\d", second) == [f"Fir {n}" for n in range(30, 35)]
+        assert "Răspuns la primul" not in second
+
     def test_idea_page_constant_query_count(self, client, urls, process, make_idea, make_user,
                                             citizen, login_as, count_queries):
         idea = make_idea(process)
