@@ -366,10 +366,16 @@ def _replace_answers(response: Response, questions: Iterable[Question],
                      values: Mapping[int, Any]) -> None:
     ids = [q.id for q in questions]
     if ids:
+        replaced = (Answer.response_id == response.id, Answer.question_id.in_(ids))
+        # A replaced free text leaves moderation and the synthesis with it: its Contribution
+        # is marked deleted (kept, like every deleted contribution), the new text gets its own.
         db.session.execute(
-            delete(Answer).where(Answer.response_id == response.id,
-                                 Answer.question_id.in_(ids))
+            update(Contribution)
+            .where(Contribution.id.in_(select(Answer.contribution_id).where(*replaced)))
+            .values(status="deleted")
+            .execution_options(synchronize_session=False)
         )
+        db.session.execute(delete(Answer).where(*replaced))
     rows = [
         {"response_id": response.id, "question_id": q.id, **row}
         for q in questions if q.id in values for row in _rows_for(q, values[q.id])

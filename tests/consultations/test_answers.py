@@ -231,3 +231,18 @@ class TestResponses:
         assert response.entered_by_id == organiser.id and response.user_id is None
         with pytest.raises(ResponseError):
             answers.enter_paper_response(structure, process, organiser, good, channel="online")
+
+
+def test_a_changed_free_text_leaves_no_published_orphan(process, structure, questionnaire,
+                                                        make_user):
+    q = questionnaire
+    response = answers.start_response(process, make_user())
+    answers.save_section(structure, response, structure[0],
+                         {q["travel"].id: (q["travel"].choices[0].id, None)})
+    answers.save_section(structure, response, structure[2], {q["comment"].id: "Prima formă"})
+    answers.submit(structure, response)
+    answers.save_section(structure, response, structure[2], {q["comment"].id: "A doua formă"})
+    statuses = dict(db.session.execute(
+        select(Contribution.text, Contribution.status).where(Contribution.kind == "answer")
+    ).all())
+    assert statuses == {"Prima formă": "deleted", "A doua formă": "published"}
