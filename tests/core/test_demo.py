@@ -209,3 +209,16 @@ def test_demo_ideas_are_consistent_and_loaded_once():
     # The demo text uses comma-below letters only.
     for idea in ideas:
         assert not set(idea.title + idea.body) & set(CEDILLA_FORMS)
+
+
+def test_demo_questionnaire_with_responses_loaded_once():
+    from engage.consultations.models import Question, Response, Section
+
+    load_demo_data()
+    load_demo_data()
+    assert db.session.scalar(select(func.count()).select_from(Section)) == 3
+    assert db.session.scalar(select(func.count()).select_from(Question)) == 7
+    statuses = db.session.scalars(select(Response.status)).all()
+    assert len(statuses) == 40 and set(statuses) == {"submitted"}
+    sections = db.session.scalars(select(Section)).all()
+    assert [bool(section.condition) for section in sections].count(True) == 1
