@@ -194,6 +194,8 @@ CONSULTATION_GET_MATRIX = [
     # The ideas process has no questionnaire: not found, for those allowed past the check.
     ("/{city}/manage/processes/{process}/questionnaire",
      CITY_ORGANISERS | {"organiser": 404, "admin": 404}),
+    ("/{city}/manage/processes/{consultation}/paper", CITY_ORGANISERS),
+    ("/{city}/manage/processes/{consultation}/paper/template.csv", CITY_ORGANISERS),
 ]
 
 CONSULTATION_POST_MATRIX = [
@@ -212,6 +214,9 @@ CONSULTATION_POST_MATRIX = [
     (BUILDER + "/settings", {}, ORGANISERS_422),
     (BUILDER + "/settings", {"respondents": "anyone", "results_visibility": "live"},
      ORGANISERS_303),
+    # A paper response without its required answer, and an import without a file: 422.
+    ("/{city}/manage/processes/{consultation}/paper", {"channel": "paper"}, ORGANISERS_422),
+    ("/{city}/manage/processes/{consultation}/paper/import", {}, ORGANISERS_422),
 ]
 
 
@@ -226,7 +231,7 @@ def consultation_world(world, make_process):  # noqa: ANN001, ANN201
     process = make_process(city, slug="consultation-one", kind="consultation")
     section = consultations.add_section(process, title_ro="Secțiune")
     question = consultations.add_question(section, "single", text_ro="Întrebare",
-                                          options=[("Da", ""), ("Nu", "")])
+                                          options=[("Da", ""), ("Nu", "")], required=True)
     db.session.commit()
     return people, values | {"consultation": process.slug, "section": section.id,
                              "question": question.id}
