@@ -13,9 +13,9 @@ How it works:
   their browser's Accept-Language, as `core.i18n.select_locale` decides) and the htmx headers
   that change what a view answers.
 - Each worker keeps its own copies, at most `PAGE_CACHE_BYTES` of them (4 MiB by default),
-  least recently used first out. A change (a new support, a hidden idea) reaches cookie-less visitors within
-  `PAGE_CACHE_SECONDS` (10 by default; 0 turns the cache off); signed-in people always see
-  the current page.
+  least recently used first out. A change (a new support, a hidden idea) reaches cookie-less
+  visitors within `PAGE_CACHE_SECONDS` (10 by default; 0 turns the cache off); signed-in
+  people always see the current page.
 """
 
 from __future__ import annotations

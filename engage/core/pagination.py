@@ -53,12 +53,13 @@ class Page:
 
 
 def paginate(statement: Select, number: int, per_page: int = DEFAULT_PER_PAGE,
-             scalars: bool = True) -> Page:
+             scalars: bool = True, count: Select | None = None) -> Page:
     """Page `number` of `statement` (which carries its ORDER BY): the total is counted on the
-    same statement without its order, so filters and count always agree."""
-    total = db.session.scalar(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    ) or 0
+    same statement without its order, so filters and count always agree — or by `count`, a
+    cheaper statement the caller knows gives the same number."""
+    if count is None:
+        count = select(func.count()).select_from(statement.order_by(None).subquery())
+    total = db.session.scalar(count) or 0
     offset = (number - 1) * per_page
     page_statement = statement.limit(per_page).offset(offset)
     result = db.session.execute(page_statement)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -182,6 +183,8 @@ class Contribution(db.Model):
         CheckConstraint(
             "status IN ('pending', 'published', 'hidden', 'rejected', 'deleted')", name="status"
         ),
+        # Counting a process's published input of one kind (the ideas list) reads this alone.
+        Index("ix_contribution_process_kind_status", "process_id", "kind", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
