@@ -220,12 +220,14 @@ def _section_context(process: Process, structure: list[Page], page: Page, number
     sources = {
         (q.condition or {}).get("question") for q in page.questions if q.condition
     } & on_page
-    shown_sections = [p for p in structure if p.section.id in sections]
     return {
         "city": g.city, "process": process, "page": page, "number": number,
-        "total": len(shown_sections),
-        "position": 1 + sum(1 for p in shown_sections[: shown_sections.index(page)])
-        if page in shown_sections else number,
+        # Sections keep their numbers whatever a condition skips, so the progress never
+        # changes its total under the respondent.
+        "total": len(structure), "position": number,
+        "skippable": any(p.section.condition for p in structure),
+        # After a refusal, the questions in error are drawn with what was typed or ticked.
+        "submitted": request.form if errors else None,
         "values": values, "errors": errors, "visible": visible, "sources": sources,
         "response": response, "honeypot": HONEYPOT, "anonymous": _anonymous(),
         "section_url": _section_url(process, number), **_urls(process),

@@ -39,7 +39,7 @@ def test_signed_in_flow_with_condition_review_submit_and_receipt(
     response = client.post_form(base, {})
     assert response.status_code == 303 and response.headers["Location"].endswith("/answer/1")
     page = client.get(f"{base}/1").get_data(as_text=True)
-    assert "Section 1 of 2" in page  # the cycling section is not (yet) shown
+    assert "Section 1 of 3" in page  # sections keep their numbers
     assert "Cum mergeți la serviciu? (en)" in page
     # A required question skipped: refused on the server, nothing stored.
     refused = client.post_form(f"{base}/1", {f"q{q['satisfied'].id}": "3"})
@@ -145,3 +145,22 @@ def test_change_answers_until_close(client, base, questionnaire, make_user, logi
     assert "Mașina (en)" in review
     assert count(Response) == 1
     assert re.search(r"Save my changes", review)
+
+
+def test_a_refused_page_keeps_what_was_sent(client, base, questionnaire, make_user,
+                                            login_as):
+    q = questionnaire
+    login_as(client, make_user())
+    client.post_form(base, {})
+    client.post_form(f"{base}/1", {f"q{q['travel'].id}": str(q["travel"].choices[1].id)})
+    helps = [str(o.id) for o in q["helps"].choices]  # three, where at most two are allowed
+    sent = {f"q{q['helps'].id}": helps}
+    for option in q["order"].choices:
+        sent[f"q{q['order'].id}_r{option.id}"] = "1"  # the same place twice
+    refused = client.post_form(f"{base}/2", sent)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Choose at most 2 options." in page
+    for option_id in helps:
+        assert re.search(rf'value="{option_id}" checked', page)
+    assert page.count('<option value="1" selected>') == 3
+    assert count(Answer) == 1  # only the first page's answer
