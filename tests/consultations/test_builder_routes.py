@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engage.consultations import services
 from engage.consultations.models import (
@@ -20,11 +20,7 @@ from engage.consultations.models import (
 )
 from engage.extensions import db
 
-from .conftest import add_question
-
-
-def count(model, *conditions) -> int:  # noqa: ANN001
-    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+from .conftest import add_question, count
 
 
 def snapshot(process) -> list:  # noqa: ANN001

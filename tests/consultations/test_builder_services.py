@@ -5,7 +5,6 @@ answer, and the consultation settings."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
 from engage.consultations import services
 from engage.consultations.models import (
@@ -20,11 +19,7 @@ from engage.consultations.services import ConsultationError
 from engage.core.db import utcnow
 from engage.extensions import db
 
-from .conftest import add_question
-
-
-def count(model, *conditions) -> int:  # noqa: ANN001
-    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+from .conftest import add_question, count
 
 
 def snapshot(process) -> list:  # noqa: ANN001

@@ -6,14 +6,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engage.consultations.models import Answer, Response
 from engage.extensions import db
 
-
-def count(model, *where) -> int:  # noqa: ANN001
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+from .conftest import count
 
 
 @pytest.fixture

@@ -8,15 +8,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engage.consultations.models import Answer, ConsultationSettings, Response
 from engage.core.db import utcnow
 from engage.extensions import db
 
-
-def count(model) -> int:  # noqa: ANN001
-    return db.session.scalar(select(func.count()).select_from(model))
+from .conftest import count
 
 
 @pytest.fixture
