@@ -21,7 +21,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 LANGUAGES := ro en
 
-.PHONY: help install run test test-postgres browser lint messages translations bench bench-ideas clean
+.PHONY: help install run test test-postgres browser lint messages translations bench bench-ideas bench-consultations clean
 
 help:
 	@echo "make run             install, migrate, load demo data, serve http://127.0.0.1:$(PORT)"
@@ -128,3 +128,7 @@ clean:
 # The ideas benchmark of issue 3 (PostgreSQL and SQLite, about 5 minutes): bench/README.md.
 bench-ideas: install
 	bash bench/ideas/run.sh
+
+# The consultations benchmark of issue 4 (PostgreSQL and SQLite, about 5 minutes): bench/README.md.
+bench-consultations: install
+	bash bench/consultations/run.sh

@@ -136,7 +136,7 @@ with psycopg.connect(sys.argv[1]) as connection:
 
 # ---- the baseline
 hello_port=$(free_port)
-"$BIN/gunicorn" -w "$WORKERS" -b "127.0.0.1:$hello_port" --log-level warning \
+"$BIN/gunicorn" --no-control-socket -w "$WORKERS" -b "127.0.0.1:$hello_port" --log-level warning \
     --chdir "$ROOT/bench" hello:app &
 hello_pid=$!
 pids+=("$hello_pid")
@@ -182,7 +182,7 @@ print(facts["city_slug"], facts["process_slug"], facts["top_idea_id"], facts["ty
 
     port=$(free_port)
     base="http://127.0.0.1:$port"
-    "$BIN/gunicorn" -w "$WORKERS" -b "127.0.0.1:$port" --log-level warning \
+    "$BIN/gunicorn" --no-control-socket -w "$WORKERS" -b "127.0.0.1:$port" --log-level warning \
         'engage:create_app()' 2>"$out/gunicorn.log" &
     engage_pid=$!
     pids+=("$engage_pid")

@@ -42,7 +42,11 @@ def cached_page(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        g.page_cacheable = True
+        from flask_login import current_user
+
+        # Decided here, before the request's commit expires the signed-in user (asking after
+        # it would load the user a second time).
+        g.page_cacheable = not current_user.is_authenticated
         return view(*args, **kwargs)
 
     return wrapped
@@ -147,12 +151,11 @@ class PageCache:
 
 def init_app(app: Flask) -> None:
     from flask import request
-    from flask_login import current_user
 
     @app.after_request
     def mark_cacheable(response):  # noqa: ANN001, ANN202
-        if (g.pop("page_cacheable", False) and request.method == "GET"
-                and response.status_code == 200 and not current_user.is_authenticated):
+        if g.pop("page_cacheable", False) and request.method == "GET" \
+                and response.status_code == 200:
             response.headers[MARK] = "1"
         return response
 
