@@ -195,6 +195,7 @@ CONSULTATION_GET_MATRIX = [
     ("/{city}/manage/processes/{process}/questionnaire",
      CITY_ORGANISERS | {"organiser": 404, "admin": 404}),
     ("/{city}/manage/processes/{consultation}/paper", CITY_ORGANISERS),
+    ("/{city}/manage/processes/{consultation}/answers", CITY_STAFF),
     ("/{city}/manage/processes/{consultation}/paper/template.csv", CITY_ORGANISERS),
 ]
 

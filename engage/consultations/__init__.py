@@ -7,7 +7,7 @@ Blueprints: `builder` (organisers build the questionnaire, its settings, paper r
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    from engage.consultations import answers, builder, paper, respond, routes
+    from engage.consultations import answers, builder, moderation, paper, respond, routes
 
     app.jinja_env.globals["describe_answer"] = answers.describe
     app.jinja_env.globals["settings_obj"] = answers.settings_view
@@ -16,3 +16,4 @@ def init_app(app) -> None:  # noqa: ANN001
     app.register_blueprint(respond.bp)
     app.register_blueprint(routes.bp)
     app.register_blueprint(paper.bp)
+    app.register_blueprint(moderation.bp)

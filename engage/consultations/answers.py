@@ -665,3 +665,49 @@ def settings_view(settings: Mapping[str, Any] | None) -> Any:
     from types import SimpleNamespace
 
     return SimpleNamespace(**(settings or {}))
+
+
+# ---------------------------------------------------------------- moderating free texts
+
+
+# action -> (statuses it applies to, resulting status); the reason is required where the
+# author is refused.
+TEXT_MODERATION = {
+    "approve": (("pending",), "published"),
+    "reject": (("pending",), "rejected"),
+    "hide": (("published",), "hidden"),
+    "restore": (("hidden", "rejected"), "published"),
+}
+
+
+def moderate_text(moderator: Any, contribution: Contribution, action: str,
+                  reason: Any = "") -> Contribution:
+    """Approve, reject, hide or restore a free-text answer; recorded in the audit trail. Of two
+    simultaneous decisions only one happens (a conditional UPDATE)."""
+    from engage.cities.permissions import can_moderate
+    from engage.core import audit
+
+    if action not in TEXT_MODERATION:
+        raise ResponseError(_l("Unknown action."))
+    if contribution.kind != "answer":
+        raise ResponseError(_l("Only free-text answers can be moderated here."))
+    if not can_moderate(moderator, contribution.process.city):
+        raise ResponseError(_l("Only the city's moderators can do this."))
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    if len(reason) > 1000:
+        raise ResponseError(_l("At most %(max)s characters.", max=1000), field="reason")
+    if action in ("reject", "hide") and not reason:
+        raise ResponseError(_l("Give a reason: the author will see it."), field="reason")
+    sources, target = TEXT_MODERATION[action]
+    changed = db.session.execute(
+        update(Contribution)
+        .where(Contribution.id == contribution.id, Contribution.status.in_(sources))
+        .values(status=target)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(contribution, attribute_names=["status"])
+    if not changed:
+        raise ResponseError(_l("This action does not apply to the answer in its current "
+                               "state."))
+    audit.record(moderator, action, "answer", contribution.id, contribution.city_id, reason)
+    return contribution
