@@ -697,7 +697,7 @@ def moderate_text(moderator: Any, contribution: Contribution, action: str,
     if len(reason) > 1000:
         raise ResponseError(_l("At most %(max)s characters.", max=1000), field="reason")
     if action in ("reject", "hide") and not reason:
-        raise ResponseError(_l("Give a reason: the author will see it."), field="reason")
+        raise ResponseError(_l("Give a reason: it is kept in the audit log."), field="reason")
     sources, target = TEXT_MODERATION[action]
     changed = db.session.execute(
         update(Contribution)

@@ -30,8 +30,8 @@ STATUS_FILTERS = {
 }
 DONE = {
     "approve": _l("Approved: the answer is now public."),
-    "reject": _l("Rejected. Its author sees your reason."),
-    "hide": _l("The answer is hidden. Its author sees your reason."),
+    "reject": _l("Rejected: the answer stays out of the results."),
+    "hide": _l("The answer is hidden from the results."),
     "restore": _l("The answer is public again."),
 }
 

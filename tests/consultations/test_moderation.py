@@ -50,6 +50,8 @@ def test_pending_then_approved_hidden_restored_with_audit(app, client, city, pro
     assert client.post_form(url, {"action": "approve"}).status_code == 303
     refused = client.post_form(url, {"action": "hide"}, follow_redirects=True)
     assert "Give a reason" in refused.get_data(as_text=True)
+    db.session.refresh(text_answer)
+    assert text_answer.status == "published"
     client.post_form(url, {"action": "hide", "reason": "Date personale"})
     db.session.refresh(text_answer)
     assert text_answer.status == "hidden"
