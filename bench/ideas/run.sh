@@ -30,89 +30,9 @@ WORKERS=2
 # --timeout 10s: a slow answer counts in the latencies instead of vanishing as a time-out.
 WRK=(wrk -t2 -c16 "-d$DURATION" --latency --timeout 10s -s "$HERE/load.lua")
 
-if ! command -v wrk >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
-    else
-        echo "wrk is missing: apt-get install wrk" >&2
-        exit 1
-    fi
-fi
-[ -x "$BIN/gunicorn" ] || { echo "run 'make install' first" >&2; exit 1; }
-[ -f "$ROOT/static/vendor/htmx.min.js" ] || { echo "run 'make install' first" >&2; exit 1; }
-
-work=$(mktemp -d /tmp/engage-bench-ideas.XXXXXX)
-pids=()
-pg_database=""
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [ -n "$pg_database" ]; then
-        postgres_admin "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" || true
-    fi
-    if [ "${BENCH_KEEP:-0}" = 1 ]; then
-        echo "work folder kept: $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-
-postgres_admin() {  # SQL: run on the server's maintenance database, outside a transaction
-    "$BIN/python" - "$POSTGRES_URL/postgres" "$1" <<'EOF'
-import sys
-import psycopg
-with psycopg.connect(sys.argv[1], autocommit=True) as connection:
-    connection.execute(sys.argv[2])
-EOF
-}
-
-free_port() { "$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_for() {  # url
-    for _ in $(seq 1 150); do
-        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "server at $1 did not answer" >&2
-    exit 1
-}
-
-worker_memory() {  # master pid, file: the workers' RSS to file.rss, their PSS to file.pss (kB)
-    local rss=() pss=()
-    for child in $(pgrep -P "$1"); do
-        rss+=("$(ps -o rss= -p "$child" | tr -d ' ')")
-        pss+=("$(awk '/^Pss:/ {print $2}' "/proc/$child/smaps_rollup" 2>/dev/null || echo 0)")
-    done
-    echo "${rss[*]}" >"$2.rss"
-    echo "${pss[*]}" >"$2.pss"
-}
-
-drain() {  # base url: wait until the requests wrk left queued are answered (sync workers
-    # finish every accepted connection), so they do not weigh on the next target
-    for _ in 1 2 3 4; do curl -s -o /dev/null --max-time 60 "$1/api/v1/health" || true; done
-}
-
-stop() {  # pid: stop one server we started and forget it
-    kill "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-    local kept=()
-    for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
-    pids=("${kept[@]}")
-}
-
-expect_status() {  # expected url [curl options...]: the page must answer `expected`
-    local expected=$1 url=$2
-    shift 2
-    local status
-    status=$(curl -s -o "$work/last-body" -w '%{http_code}' -A engage-bench "$@" "$url")
-    if [ "$status" != "$expected" ]; then
-        echo "$url answered $status, not $expected:" >&2
-        head -c 600 "$work/last-body" >&2
-        echo >&2
-        exit 1
-    fi
-}
+BENCH_NAME=ideas
+# shellcheck source=../lib.sh
+source "$ROOT/bench/lib.sh"
 
 export ENGAGE_ENV=production
 export ENGAGE_SECRET_KEY="bench-only-secret-key-$(date +%s)"
