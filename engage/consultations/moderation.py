@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from engage.cities.permissions import can_moderate
 from engage.consultations import answers
@@ -60,13 +60,14 @@ def answers_list(city_slug: str, process_slug: str):  # noqa: ANN201
         .order_by(Contribution.created_at, Contribution.id)
     )
     page = paginate(rows, page_number(request.args.get("page")), scalars=False)
-    counts = dict(db.session.execute(
-        select(case((Contribution.status == "rejected", "hidden"),
-                    else_=Contribution.status), func.count())
+    counts: dict[str, int] = {}
+    for found, number in db.session.execute(
+        select(Contribution.status, func.count())
         .where(Contribution.process_id == process.id, Contribution.kind == "answer")
-        .group_by(case((Contribution.status == "rejected", "hidden"),
-                       else_=Contribution.status))
-    ).all())
+        .group_by(Contribution.status)
+    ):
+        key = "hidden" if found == "rejected" else found
+        counts[key] = counts.get(key, 0) + number
     return render_template("consultations/moderation.html", city=g.city, process=process,
                            page=page, status=status, counts=counts,
                            STATUS_FILTERS=STATUS_FILTERS)
