@@ -27,7 +27,6 @@ from sqlalchemy import delete, select, update
 
 from engage.consultations.models import (
     LONG_TEXT_MAX,
-    PROFILE_QUESTIONS,
     SHORT_TEXT_MAX,
     TEXT_TYPES,
     Answer,
@@ -513,26 +512,14 @@ def profile_choices(process: Process) -> dict[str, list[tuple[str, str]]]:
 
 
 def check_profile(process: Process, profile: Mapping[str, Any]) -> dict[str, str]:
-    """The profile answers the consultation asks for, checked against their allowed values."""
-    from engage.accounts.models import STAKEHOLDER_TYPES
-    from engage.consultations.models import AGE_BANDS
-    from engage.consultations.services import settings_for
-
-    settings = settings_for(process)
-    allowed = {
-        "age_band": set(AGE_BANDS),
-        "stakeholder_type": set(STAKEHOLDER_TYPES),
-        "neighbourhood": {line.strip() for line in (settings.neighbourhoods or "").splitlines()
-                          if line.strip()},
-    }
+    """The profile answers the consultation asks for, checked against their allowed values
+    (the choices `profile_choices` offers)."""
     cleaned: dict[str, str] = {}
-    for key in settings.profile_questions or ():
-        if key not in PROFILE_QUESTIONS:
-            continue
+    for key, choices in profile_choices(process).items():
         value = (profile.get(key) or "").strip()
         if not value:
             continue
-        if value not in allowed[key]:
+        if value not in {code for code, _ in choices}:
             raise ResponseError(MSG_OPTION, field=f"profile_{key}")
         cleaned[key] = value
     return cleaned

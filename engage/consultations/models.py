@@ -35,7 +35,6 @@ when that earlier single or multiple choice question has one of these options ch
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -47,14 +46,13 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engage.core.db import TimestampMixin, utcnow
+from engage.core.db import TimestampMixin, sql_values, utcnow
 from engage.extensions import db
-from engage.processes.models import Contribution, Process
+from engage.processes.models import Contribution, Process, ProcessScoped
 
 QUESTION_TYPES = {
     "single": _l("Single choice"),
@@ -107,17 +105,13 @@ SHORT_TEXT_MAX = 300
 LONG_TEXT_MAX = 5000
 
 
-def _in(values: Any) -> str:
-    return ", ".join(f"'{value}'" for value in values)
-
-
-class ConsultationSettings(db.Model):
+class ConsultationSettings(ProcessScoped, db.Model):
     """Who may answer a consultation process, and when its results are public."""
 
     __tablename__ = "consultation_settings"
     __table_args__ = (
-        CheckConstraint(f"respondents IN ({_in(RESPONDENTS)})", name="respondents"),
-        CheckConstraint(f"results_visibility IN ({_in(RESULTS_VISIBILITY)})",
+        CheckConstraint(f"respondents IN ({sql_values(RESPONDENTS)})", name="respondents"),
+        CheckConstraint(f"results_visibility IN ({sql_values(RESULTS_VISIBILITY)})",
                         name="results_visibility"),
     )
 
@@ -133,12 +127,9 @@ class ConsultationSettings(db.Model):
 
     process: Mapped[Process] = relationship()
 
-    @classmethod
-    def city_scope(cls, city: Any):  # noqa: ANN206
-        return cls.process_id.in_(select(Process.id).where(Process.city_id == city.id))
 
 
-class Section(db.Model):
+class Section(ProcessScoped, db.Model):
     __tablename__ = "consultation_section"
     __table_args__ = (Index("ix_consultation_section_order", "process_id", "position"),)
 
@@ -155,15 +146,12 @@ class Section(db.Model):
 
     process: Mapped[Process] = relationship()
 
-    @classmethod
-    def city_scope(cls, city: Any):  # noqa: ANN206
-        return cls.process_id.in_(select(Process.id).where(Process.city_id == city.id))
 
 
-class Question(db.Model):
+class Question(ProcessScoped, db.Model):
     __tablename__ = "consultation_question"
     __table_args__ = (
-        CheckConstraint(f"type IN ({_in(QUESTION_TYPES)})", name="type"),
+        CheckConstraint(f"type IN ({sql_values(QUESTION_TYPES)})", name="type"),
         Index("ix_consultation_question_order", "section_id", "position"),
     )
 
@@ -191,9 +179,6 @@ class Question(db.Model):
         back_populates="question",
     )
 
-    @classmethod
-    def city_scope(cls, city: Any):  # noqa: ANN206
-        return cls.process_id.in_(select(Process.id).where(Process.city_id == city.id))
 
     @property
     def type_label(self) -> str:
@@ -235,8 +220,8 @@ class Response(TimestampMixin, db.Model):
 
     __tablename__ = "consultation_response"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_in(RESPONSE_STATUSES)})", name="status"),
-        CheckConstraint(f"channel IN ({_in(CHANNELS)})", name="channel"),
+        CheckConstraint(f"status IN ({sql_values(RESPONSE_STATUSES)})", name="status"),
+        CheckConstraint(f"channel IN ({sql_values(CHANNELS)})", name="channel"),
         # One response per signed-in person per consultation; paper and anonymous ones have no
         # user. A partial unique index on both databases.
         Index("uq_consultation_response_user", "process_id", "user_id", unique=True,

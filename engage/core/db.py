@@ -109,6 +109,12 @@ def init_app(app) -> None:  # noqa: ANN001
     """Nothing to attach: requests declare their write intent by their method (`_writes`)."""
 
 
+def sql_values(values: Any) -> str:
+    """The quoted, comma-separated SQL list of `values` (e.g. a dict's keys), for a CHECK
+    constraint `column IN (...)`; the values are our own constants, never user input."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
 def _insert_for(model: type):  # noqa: ANN202
     from sqlalchemy.dialects import postgresql, sqlite
 

@@ -27,9 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.accounts.models import User
-from engage.core.db import TimestampMixin, utcnow
+from engage.core.db import TimestampMixin, sql_values, utcnow
 from engage.extensions import db
-from engage.processes.models import Contribution, Process
+from engage.processes.models import Contribution, Process, ProcessScoped
 
 TITLE_MAX = 140
 BODY_MAX = 5000
@@ -76,17 +76,13 @@ REPORT_REASONS = {
 }
 
 
-def _in(values: Any) -> str:
-    return ", ".join(f"'{value}'" for value in values)
-
-
-class IdeasSettings(db.Model):
+class IdeasSettings(ProcessScoped, db.Model):
     """What an ideas process lets citizens do with ideas; a process without a row uses the
     defaults (supports, no limit)."""
 
     __tablename__ = "ideas_settings"
     __table_args__ = (
-        CheckConstraint(f"voting_mode IN ({_in(VOTING_MODES)})", name="voting_mode"),
+        CheckConstraint(f"voting_mode IN ({sql_values(VOTING_MODES)})", name="voting_mode"),
         CheckConstraint("support_limit IS NULL OR support_limit > 0", name="support_limit"),
     )
 
@@ -98,16 +94,13 @@ class IdeasSettings(db.Model):
 
     process: Mapped[Process] = relationship()
 
-    @classmethod
-    def city_scope(cls, city: Any):  # noqa: ANN206
-        return cls.process_id.in_(select(Process.id).where(Process.city_id == city.id))
 
 
 class Idea(TimestampMixin, db.Model):
     __tablename__ = "idea"
     __table_args__ = (
-        CheckConstraint(f"channel IN ({_in(CHANNELS)})", name="channel"),
-        CheckConstraint(f"status IN ({_in(PROGRESS_STATUSES)})", name="status"),
+        CheckConstraint(f"channel IN ({sql_values(CHANNELS)})", name="channel"),
+        CheckConstraint(f"status IN ({sql_values(PROGRESS_STATUSES)})", name="status"),
         CheckConstraint("place_lat IS NULL OR place_lat BETWEEN -90 AND 90", name="place_lat"),
         CheckConstraint("place_lon IS NULL OR place_lon BETWEEN -180 AND 180", name="place_lon"),
         CheckConstraint("(place_lat IS NULL) = (place_lon IS NULL)", name="place_point"),
@@ -253,7 +246,9 @@ class IdeaStatusChange(db.Model):
     """One step of an idea's "you said, we did" history, with its public explanation."""
 
     __tablename__ = "idea_status_change"
-    __table_args__ = (CheckConstraint(f"status IN ({_in(PROGRESS_STATUSES)})", name="status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN ({sql_values(PROGRESS_STATUSES)})", name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"), index=True)
@@ -282,7 +277,7 @@ class Report(db.Model):
     __tablename__ = "report"
     __table_args__ = (
         UniqueConstraint("reporter_id", "contribution_id"),
-        CheckConstraint(f"reason IN ({_in(REPORT_REASONS)})", name="reason"),
+        CheckConstraint(f"reason IN ({sql_values(REPORT_REASONS)})", name="reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

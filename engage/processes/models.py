@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     or_,
+    select,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -166,6 +168,15 @@ class Process(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Process {self.id} {self.kind}:{self.slug}>"
+
+
+class ProcessScoped:
+    """For models that belong to a city through their `process_id`: `core.tenancy` scopes them
+    with this condition."""
+
+    @classmethod
+    def city_scope(cls, city: Any):  # noqa: ANN206
+        return cls.process_id.in_(select(Process.id).where(Process.city_id == city.id))
 
 
 CONTRIBUTION_STATUSES = ("pending", "published", "hidden", "rejected", "deleted")
