@@ -33,6 +33,7 @@ an empty database: `python bench/consultations/seed.py --out DIR`. `writer.py` i
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import itertools
 import json
@@ -58,7 +59,6 @@ from engage.processes.models import Contribution, Process
 HERE = Path(__file__).resolve().parent
 CITY_SLUG = "orasul-bench"
 PROCESS_SLUG = "consultare-mobilitate"
-CHUNK = 10_000
 NEIGHBOURHOODS = ("Centru", "Obcini", "Burdujeni", "Itcani", "Zamca", "George Enescu",
                   "Areni", "Cantemir")
 AGE_BANDS = ("18_29", "30_44", "45_64", "65_plus", "under_18", "no_answer")
@@ -73,6 +73,7 @@ WORDS = (
 ).split()
 
 
+@functools.cache
 def load_module(name: str, path: Path):  # noqa: ANN201
     """Import a file of another benchmark folder under its own name (they are not packages)."""
     spec = importlib.util.spec_from_file_location(name, path)
@@ -252,9 +253,8 @@ def _value(question: Any, rng: random.Random) -> Any:
 
 
 def insert_rows(table, rows: list[dict]) -> None:  # noqa: ANN001
-    connection = db.session.connection()
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(table.insert(), rows[start:start + CHUNK])
+    """Bulk inserts in chunks: the ideas benchmark's helper."""
+    load_module("bench_ideas_seed", HERE.parent / "ideas" / "seed.py").insert_rows(table, rows)
 
 
 def seed(args: argparse.Namespace) -> dict:
