@@ -14,35 +14,10 @@ BIN="$ROOT/.venv/bin"
 DURATION=${BENCH_DURATION:-10s}
 WORKERS=2
 
-if ! command -v wrk >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
-    else
-        echo "wrk is missing: apt-get install wrk" >&2
-        exit 1
-    fi
-fi
-[ -x "$BIN/gunicorn" ] || { echo "run 'make install' first" >&2; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { "$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-wait_for() {  # url
-    for _ in $(seq 1 100); do
-        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "server at $1 did not answer" >&2
-    exit 1
-}
+POSTGRES_URL=${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432}  # unused: SQLite only
+BENCH_NAME=hub
+# shellcheck source=lib.sh
+source "$ROOT/bench/lib.sh"
 
 export ENGAGE_ENV=production
 export ENGAGE_SECRET_KEY="bench-only-secret-key-$(date +%s)"
@@ -54,9 +29,11 @@ unset ENGAGE_REDIS_URL
 echo "preparing a fresh database with the demo data..."
 # The models' schema (the migrations produce the same one; a test checks there is no drift).
 "$BIN/python" -c 'from engage import create_app
+from engage.core.search import ensure_search_schema
 from engage.extensions import db
 with create_app().app_context():
-    db.create_all()'
+    db.create_all()
+    ensure_search_schema(db.engine)'
 "$BIN/flask" --app engage demo-data
 
 engage_port=$(free_port)
