@@ -37,11 +37,11 @@ with create_app().app_context():
 "$BIN/flask" --app engage demo-data
 
 engage_port=$(free_port)
-"$BIN/gunicorn" --no-control-socket -w "$WORKERS" -b "127.0.0.1:$engage_port" --log-level warning \
+"${GUNICORN[@]}" -w "$WORKERS" -b "127.0.0.1:$engage_port" \
     'engage:create_app()' &
 pids+=($!)
 hello_port=$(free_port)
-"$BIN/gunicorn" --no-control-socket -w "$WORKERS" -b "127.0.0.1:$hello_port" --log-level warning \
+"${GUNICORN[@]}" -w "$WORKERS" -b "127.0.0.1:$hello_port" \
     --chdir "$ROOT/bench" hello:app &
 pids+=($!)
 wait_for "http://127.0.0.1:$engage_port/api/v1/health"

@@ -14,6 +14,16 @@ fi
 [ -x "$BIN/gunicorn" ] || { echo "run 'make install' first" >&2; exit 1; }
 [ -f "$ROOT/static/vendor/htmx.min.js" ] || { echo "run 'make install' first" >&2; exit 1; }
 
+# How every benchmark serves engage and its hello-world baseline alike: gunicorn sync workers
+# under Python -OO (PYTHONOPTIMIZE=2: docstrings and asserts dropped), as README's production
+# command; no control socket (gunicorn would otherwise create ~/.gunicorn/gunicorn.ctl).
+GUNICORN=(env PYTHONOPTIMIZE=2 "$BIN/gunicorn" --no-control-socket --log-level warning)
+# Their byte code compiled beforehand, as a deployment does once (a worker that compiles on its
+# first import keeps the compiler's memory).
+"$BIN/python" -OO -m compileall -q -j0 "$ROOT/engage" "$ROOT/bench" \
+    $("$BIN/python" -c 'import sysconfig; p = sysconfig.get_paths(); print(p["purelib"], p["stdlib"])') \
+    >/dev/null 2>&1 || true
+
 work=$(mktemp -d "/tmp/engage-bench-$BENCH_NAME.XXXXXX")
 pids=()
 pg_database=""

@@ -48,6 +48,7 @@ def _init_extensions(app: Flask) -> None:
     core_db.init_app(app)
     _init_migrations(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.slim_locale_data(app.config["LANGUAGES"])
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)

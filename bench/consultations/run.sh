@@ -36,8 +36,6 @@ WORKERS=2
 # --timeout 10s: a slow answer counts in the latencies instead of vanishing as a time-out.
 # load.lua is the ideas benchmark's script (+ signed-in cookies when BENCH_SESSIONS is set).
 WRK=(wrk -t2 -c16 "-d$DURATION" --latency --timeout 10s -s "$HERE/load.lua")
-# No control socket: gunicorn would otherwise create ~/.gunicorn/gunicorn.ctl.
-GUNICORN=("$BIN/gunicorn" -w "$WORKERS" --log-level warning --no-control-socket)
 
 BENCH_NAME=consultations
 # shellcheck source=../lib.sh
@@ -65,7 +63,7 @@ with psycopg.connect(sys.argv[1]) as connection:
 
 # ---- the baseline
 hello_port=$(free_port)
-"${GUNICORN[@]}" -b "127.0.0.1:$hello_port" --chdir "$ROOT/bench" hello:app &
+"${GUNICORN[@]}" -w "$WORKERS" -b "127.0.0.1:$hello_port" --chdir "$ROOT/bench" hello:app &
 hello_pid=$!
 pids+=("$hello_pid")
 wait_for "http://127.0.0.1:$hello_port/"
@@ -104,7 +102,7 @@ print(facts["city_slug"], facts["process_slug"])' "$out/seed.json")
 
     port=$(free_port)
     base="http://127.0.0.1:$port"
-    "${GUNICORN[@]}" -b "127.0.0.1:$port" 'engage:create_app()' 2>"$out/gunicorn.log" &
+    "${GUNICORN[@]}" -w "$WORKERS" -b "127.0.0.1:$port" 'engage:create_app()' 2>"$out/gunicorn.log" &
     engage_pid=$!
     pids+=("$engage_pid")
     wait_for "$base/api/v1/health"

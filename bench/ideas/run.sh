@@ -56,7 +56,7 @@ with psycopg.connect(sys.argv[1]) as connection:
 
 # ---- the baseline
 hello_port=$(free_port)
-"$BIN/gunicorn" --no-control-socket -w "$WORKERS" -b "127.0.0.1:$hello_port" --log-level warning \
+"${GUNICORN[@]}" -w "$WORKERS" -b "127.0.0.1:$hello_port" \
     --chdir "$ROOT/bench" hello:app &
 hello_pid=$!
 pids+=("$hello_pid")
@@ -102,7 +102,7 @@ print(facts["city_slug"], facts["process_slug"], facts["top_idea_id"], facts["ty
 
     port=$(free_port)
     base="http://127.0.0.1:$port"
-    "$BIN/gunicorn" --no-control-socket -w "$WORKERS" -b "127.0.0.1:$port" --log-level warning \
+    "${GUNICORN[@]}" -w "$WORKERS" -b "127.0.0.1:$port" \
         'engage:create_app()' 2>"$out/gunicorn.log" &
     engage_pid=$!
     pids+=("$engage_pid")

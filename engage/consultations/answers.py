@@ -34,6 +34,7 @@ from engage.consultations.models import (
     Response,
     Section,
 )
+from engage.consultations.versions import results_changed
 from engage.core.db import utcnow
 from engage.extensions import db
 from engage.processes.models import Contribution, Process
@@ -553,6 +554,8 @@ def submit(structure: list[Page], response: Response) -> str:
     ).rowcount == 1
     db.session.refresh(response)
     _sync_texts(structure, response)
+    if first or changed:
+        results_changed(response.process_id)
     return "submitted" if first else "changed" if changed else "unchanged"
 
 
@@ -696,5 +699,6 @@ def moderate_text(moderator: Any, contribution: Contribution, action: str,
     if not changed:
         raise ResponseError(_l("This action does not apply to the answer in its current "
                                "state."))
+    results_changed(contribution.process_id)
     audit.record(moderator, action, "answer", contribution.id, contribution.city_id, reason)
     return contribution

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from engage.consultations import services
 from engage.consultations.answers import Page, save_section, submit
 from engage.consultations.models import Response, Section
+from engage.consultations.versions import results_changed
 from engage.core.db import utcnow
 from engage.extensions import db
 from engage.processes.models import Contribution, Process
@@ -114,6 +115,7 @@ def _responses(process: Process) -> None:
         .where(Contribution.process_id == process.id, Contribution.kind == "answer")
         .values(status="published")
     )
+    results_changed(process.id)
     db.session.flush()
 
 

@@ -124,6 +124,10 @@ class ConsultationSettings(ProcessScoped, db.Model):
     profile_questions: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Neighbourhoods offered by the "neighbourhood" profile question, one per line.
     neighbourhoods: Mapped[str] = mapped_column(Text, default="")
+    # Raised (in the committing transaction) whenever anything the results page shows changes:
+    # responses, the questionnaire, these settings, a free-text answer's moderation. The
+    # results page caches its rendering under it (see `results.results_changed`).
+    results_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     process: Mapped[Process] = relationship()
 

@@ -35,10 +35,16 @@ response. A free-text search is a LIKE over one question's published answers, on
 text (`search.fold` itself on SQLite, registered as the SQL function `engage_fold`; on
 PostgreSQL `lower(translate(...))` of the Romanian and Hungarian letters).
 
-Cache: computed results are kept in a small in-process LRU (`CACHE_SIZE` entries), keyed by
+Caches, two levels, both per worker process. (1) The results page's rendering
+(`cached_rendering`, `PAGE_CACHE_SIZE` entries) is stamped with the consultation's *results
+version* (`ConsultationSettings.results_version`, raised in every committed transaction that
+changes responses, the questionnaire, the settings or a free-text answer's moderation: see
+`versions`), which the request reads with the settings anyway: a current rendering costs no
+aggregate at all. (2) Under it, when a rendering is missing or old, the computed results are kept
+in a small LRU (`CACHE_SIZE` entries), keyed by
 (process, include_offline, the questionnaire's question ids and types) and stamped with a
-*version*: the number of submitted responses and the latest `updated_at` among them, read in the
-same cheap query that gives the totals on every request. A newly submitted, re-submitted,
+*version* of their own: the number of submitted responses and the latest `updated_at` among
+them, read in the cheap query that gives the totals. A newly submitted, re-submitted,
 withdrawn or deleted response changes the version, so the next request recomputes. Each worker
 process keeps its own cache; correctness never depends on it (every request checks the version
 against the database), so many workers and hosts are fine. The newest free-text answers shown on
@@ -68,7 +74,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -103,6 +109,9 @@ from engage.processes.models import Contribution, Process
 
 MIN_GROUP = 5
 CACHE_SIZE = 256
+# Rendered results pages (about 65 KB for 20 questions) kept per worker: language × with or
+# without paper responses × a few breakdowns for the busiest consultations.
+PAGE_CACHE_SIZE = 24
 MAX_BINS = 10
 MAX_DAYS = 92
 PREVIEW_ANSWERS = 3
@@ -336,11 +345,34 @@ class _LRU:
 
 
 _cache = _LRU(CACHE_SIZE)
+_pages = _LRU(PAGE_CACHE_SIZE)
 
 
 def clear_cache() -> None:
-    """Forget every cached result (tests; never needed for correctness)."""
+    """Forget every cached result and rendering (tests; never needed for correctness)."""
     _cache.clear()
+    _pages.clear()
+
+
+def cached_rendering(key: Any, settings: ConsultationSettings,
+                     render: Callable[[], tuple[str, list[int]]]) -> str:
+    """The results page's rendering for `key` (which must hold everything the rendering
+    depends on besides the data: process, language, query, visibility), cached under the
+    consultation's results version (`versions`). `render` returns the HTML and the ids of the
+    free-text answers' contributions it shows; before a cached rendering is served, one look-up
+    by primary key checks they are all still published, as `text_previews` does."""
+    version = settings.results_version or 0
+    found = _pages.get(key, version)
+    if found is not None:
+        html, shown = found
+        if not shown or db.session.scalar(
+            select(func.count()).where(Contribution.id.in_(shown),
+                                       Contribution.status == "published")
+        ) == len(shown):
+            return html
+    html, shown = render()
+    _pages.put(key, version, (html, shown))
+    return html
 
 
 # ---------------------------------------------------------------- totals and version

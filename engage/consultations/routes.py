@@ -22,12 +22,13 @@ from typing import Any
 
 from flask import Blueprint, abort, g, make_response, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
-from engage.cities.permissions import is_city_staff
 from engage.consultations import charts, results
 from engage.consultations.models import CLOSED_TYPES, RESPONDENTS, TEXT_TYPES, Question
 from engage.core.auth import public
 from engage.core.htmx import wants_fragment
+from engage.core.i18n import current_language
 from engage.core.pagecache import cached_page
 from engage.core.pagination import page_number
 from engage.core.tenancy import get_in_city_or_404
@@ -77,15 +78,37 @@ def results_page(city_slug: str, process_slug: str):  # noqa: ANN201
     process, settings = _consultation(process_slug)
     if not results.can_view_results(current_user, process, settings):
         return _unavailable(process, settings)
+    part = "breakdown" if _wants_part("breakdown", "breakdown") else "body"
+    public = results.results_public(process, settings)
+    query = tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k != "part"))
+    key = ("results", process.id, g.city.slug, process.slug, current_language(), part, public,
+           query)
+    body = results.cached_rendering(
+        key, settings, lambda: _render_results(process, settings, part, public))
+    if part == "body":
+        body = render_template("consultations/results.html", city=g.city, process=process,
+                               settings=settings, unavailable=False, body=Markup(body))
+    response = make_response(body)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _render_results(process: Process, settings: Any, part: str,
+                    public: bool) -> tuple[str, list[int]]:
+    """The results below the page's heading (or only the breakdown, for htmx), and the
+    contributions of the free-text answers shown."""
     questionnaire = results.load_questionnaire(process)
     counts = results.totals(process)
     found = results.compute_results(process, _include_offline(), questionnaire, counts)
     choices = results.breakdown_choices(settings)
-    closed = [q for q in questionnaire.questions if q.type in CLOSED_TYPES]
     chosen = _chosen_breakdown(questionnaire, choices)
     breakdown = None
     if chosen["question"] is not None:
         breakdown = results.compute_breakdown(process, chosen["question"], chosen["by"], counts)
+    previews = {}
+    if part == "body":
+        previews = results.text_previews(process, questionnaire.questions,
+                                         found.include_offline, counts=counts)
     context = {
         "city": g.city,
         "process": process,
@@ -93,23 +116,19 @@ def results_page(city_slug: str, process_slug: str):  # noqa: ANN201
         "results": found,
         "sections": [(section, [found.result(q.id) for q in questions if q.type != "info"])
                      for section, questions in questionnaire.by_section()],
-        "previews": results.text_previews(process, questionnaire.questions,
-                                          found.include_offline, counts=counts),
+        "previews": previews,
         "breakdown_choices": choices,
-        "closed_questions": closed,
+        "closed_questions": [q for q in questionnaire.questions if q.type in CLOSED_TYPES],
         "chosen": chosen,
         "breakdown": breakdown,
-        "is_staff": is_city_staff(current_user, g.city),
-        "public": results.results_public(process, settings),
+        "public": public,
         "MIN_GROUP": results.MIN_GROUP,
     }
-    if _wants_part("breakdown", "breakdown"):
-        body = render_template("consultations/_results_breakdown.html", **context)
-    else:
-        body = render_template("consultations/results.html", unavailable=False, **context)
-    response = make_response(body)
-    response.vary.add("HX-Request")
-    return response
+    template = ("consultations/_results_breakdown.html" if part == "breakdown"
+                else "consultations/_results_body.html")
+    shown = [answer.contribution_id for answers, _total in previews.values()
+             for answer in answers if answer.contribution_id is not None]
+    return render_template(template, **context), shown
 
 
 def _chosen_breakdown(questionnaire: results.Questionnaire,

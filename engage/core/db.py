@@ -115,12 +115,12 @@ def sql_values(values: Any) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
-def _insert_for(model: type):  # noqa: ANN202
+def _insert_for(model: type, session: Any = None):  # noqa: ANN202
     from sqlalchemy.dialects import postgresql, sqlite
 
     from engage.extensions import db
 
-    dialect = db.session.get_bind().dialect.name
+    dialect = (session or db.session).get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
@@ -132,6 +132,19 @@ def upsert(model: type, key: dict[str, Any], values: dict[str, Any]) -> None:
 
     statement = _insert_for(model).values(**key, **values)
     db.session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+
+
+def increment(model: type, key: dict[str, Any], column: str, session: Any = None) -> None:
+    """Add one to `column` of the row with primary key `key`, or insert that row with `column`
+    at 1 and the model's defaults elsewhere: one `INSERT ... ON CONFLICT DO UPDATE`, so
+    simultaneous calls never lose a count nor fail on the key. In `session` if given, else in
+    the application's."""
+    from engage.extensions import db
+
+    statement = _insert_for(model, session).values(**key, **{column: 1})
+    current = model.__table__.c[column]
+    (session or db.session).execute(statement.on_conflict_do_update(
+        index_elements=list(key), set_={column: current + 1}))
 
 
 def insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> None:

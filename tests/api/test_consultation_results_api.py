@@ -34,7 +34,7 @@ def get(app):  # noqa: ANN001, ANN201
 
 
 def publish_results(process, visibility="live"):  # noqa: ANN001, ANN201
-    db.session.add(ConsultationSettings(process_id=process.id, results_visibility=visibility))
+    db.session.merge(ConsultationSettings(process_id=process.id, results_visibility=visibility))
     db.session.commit()
 
 

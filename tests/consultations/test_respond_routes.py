@@ -23,7 +23,7 @@ def base(city, process):  # noqa: ANN001, ANN201
 
 
 def anyone(process) -> None:  # noqa: ANN001
-    db.session.add(ConsultationSettings(process_id=process.id, respondents="anyone",
+    db.session.merge(ConsultationSettings(process_id=process.id, respondents="anyone",
                                         results_visibility="live", profile_questions=[]))
     db.session.commit()
 

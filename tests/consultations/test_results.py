@@ -575,7 +575,7 @@ def test_results_public(make_process, city, visibility, status, opens, closes, p
     process = make_process(city, kind="consultation", status=status,
                            opens_at=now + timedelta(days=opens),
                            closes_at=now + timedelta(days=closes))
-    db.session.add(ConsultationSettings(process_id=process.id, results_visibility=visibility))
+    db.session.merge(ConsultationSettings(process_id=process.id, results_visibility=visibility))
     db.session.commit()
     assert results.results_public(process, results.settings_for(process)) is public
 
@@ -589,7 +589,7 @@ def test_default_settings_publish_after_closing(process):
 
 def test_staff_always_see_results_others_per_visibility(process, make_user, make_role, city,
                                                         make_city):
-    db.session.add(ConsultationSettings(process_id=process.id, results_visibility="never"))
+    db.session.merge(ConsultationSettings(process_id=process.id, results_visibility="never"))
     db.session.commit()
     settings = results.settings_for(process)
     organiser, moderator, citizen = make_user(), make_user(), make_user()
