@@ -7,8 +7,14 @@ Blueprints: `builder` (organisers build the questionnaire, its settings, paper r
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    from engage.consultations import (  # versions: its listeners raise the results version
-        answers, builder, moderation, paper, respond, routes, versions,  # noqa: F401
+    from engage.consultations import (
+        answers,
+        builder,
+        moderation,
+        paper,
+        respond,
+        routes,
+        versions,  # noqa: F401  (its listeners raise the version)
     )
 
     app.jinja_env.globals["describe_answer"] = answers.describe
