@@ -75,13 +75,14 @@ def _init_migrations(app: Flask) -> None:
 
 def _register_features(app: Flask) -> None:
     import engage.core.audit  # noqa: F401
-    from engage import accounts, api, cities, cli, consultations, ideas, processes
+    from engage import accounts, api, cities, cli, consultations, ideas, processes, science
 
     accounts.init_app(app)
     cities.init_app(app)
     processes.init_app(app)
     ideas.init_app(app)
     consultations.init_app(app)
+    science.init_app(app)
     api.init_app(app)
     cli.init_app(app)
 

@@ -24,8 +24,9 @@ from flask import Blueprint, abort, g, make_response, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from engage.consultations import charts, results
+from engage.consultations import results
 from engage.consultations.models import CLOSED_TYPES, RESPONDENTS, TEXT_TYPES, Question
+from engage.core import charts
 from engage.core.auth import public
 from engage.core.htmx import wants_fragment
 from engage.core.i18n import current_language

@@ -1,7 +1,7 @@
 """The geometry of the results page's server-rendered SVG charts (no chart library).
 
 Each function turns numbers into positions in a fixed 320-unit-wide viewBox; the Jinja macros in
-templates/consultations/_charts.html draw them, so labels are escaped like any other text. The
+templates/_charts.html draw them, so labels are escaped like any other text. The
 charts are decoration for sighted readers: each sits beside a table with the same numbers, so the
 SVG is `aria-hidden`. No `style` attributes (the Content-Security-Policy forbids inline styles):
 sizes are SVG attributes, colours CSS classes.

@@ -1,0 +1,15 @@
+"""Citizen science: campaigns whose protocol organisers define (fields, area, licence, public
+precision), observations citizens capture on a phone — offline too — with location and photos,
+their verification with automatic quality flags, the map and charts of the results and the open
+data set (GeoJSON, CSV, PPSR-Core metadata).
+
+Modules: `models`; `protocol` (the protocol and settings services) and `manage` (the organisers'
+pages); `observations` (capturing and validating) and `routes` (the citizens' pages and the
+offline sync endpoint); `verification` (verifiers' services) and `verify` (their pages);
+`results` (map, charts, summaries), `maps` (the public map pages) and `api` (open data).
+"""
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    """Register the science blueprints (each module adds its own lines below)."""
+    from engage.science import models  # noqa: F401  (the tables, for migrations and tests)
