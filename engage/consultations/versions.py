@@ -12,18 +12,16 @@ What raises it:
   or DELETE statement (submitting, moderating a free-text answer, the demo data). Code that
   changes responses, answers or their contributions with statements must call it.
 
-The raise itself is one `INSERT ... ON CONFLICT DO UPDATE` per changed process, run in
-`before_commit` (after a last flush), so several changes in one transaction raise the version
-once and a rolled-back transaction raises nothing. A settings row is created for a consultation
-that had none (with the defaults `services.settings_for` shows anyway).
+The mechanism (raised once per transaction, just before the commit; nothing on a rollback; a
+settings row created with the defaults `services.settings_for` shows anyway) is
+`core.versions`.
 """
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from engage.consultations.models import (
@@ -33,19 +31,8 @@ from engage.consultations.models import (
     Response,
     Section,
 )
-from engage.core.db import increment
+from engage.core.versions import Version
 from engage.processes.models import Contribution
-
-_CHANGED = "consultation_results_changed"
-
-
-def results_changed(process_id: int, session: Session | None = None) -> None:
-    """Note that `process_id`'s results change in the current transaction."""
-    if session is None:
-        from engage.extensions import db
-
-        session = db.session()
-    session.info.setdefault(_CHANGED, set()).add(process_id)
 
 
 def _status_was_or_is_submitted(response: Response) -> bool:
@@ -68,29 +55,9 @@ def _process_of(session: Session, obj: Any, deleted: bool) -> int | None:
     return None
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, _context: Any) -> None:
-    deleted = set(session.deleted)
-    for obj in chain(session.new, session.dirty, deleted):
-        if obj in session.dirty and not session.is_modified(obj):
-            continue
-        process_id = _process_of(session, obj, obj in deleted)
-        if process_id is not None:
-            results_changed(process_id, session)
+RESULTS = Version("consultation_results", ConsultationSettings, "results_version", _process_of)
 
 
-@event.listens_for(Session, "before_commit")
-def _raise_versions(session: Session) -> None:
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    changed = session.info.pop(_CHANGED, None)
-    if not changed:
-        return
-    for process_id in sorted(changed):
-        increment(ConsultationSettings, {"process_id": process_id}, "results_version",
-                  session=session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
+def results_changed(process_id: int, session: Session | None = None) -> None:
+    """Note that `process_id`'s results change in the current transaction."""
+    RESULTS.changed(process_id, session)

@@ -12,4 +12,7 @@ offline sync endpoint); `verification` (verifiers' services) and `verify` (their
 
 def init_app(app) -> None:  # noqa: ANN001
     """Register the science blueprints (each module adds its own lines below)."""
-    from engage.science import models  # noqa: F401  (the tables, for migrations and tests)
+    from engage.science import (  # noqa: F401  (the tables; the data version's listeners)
+        models,
+        versions,
+    )
