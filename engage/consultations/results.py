@@ -102,6 +102,7 @@ from engage.consultations.models import (
     Section,
 )
 from engage.core import search
+from engage.core.db import is_sqlite_connection
 from engage.core.i18n import LOCAL_TIMEZONE, current_language, localized
 from engage.core.pagination import DEFAULT_PER_PAGE, Page, paginate
 from engage.extensions import db
@@ -887,9 +888,7 @@ def _folded(column: Any) -> Any:
 
 @event.listens_for(Engine, "connect")
 def _register_fold(dbapi_connection: Any, connection_record: Any) -> None:
-    import sqlite3
-
-    if isinstance(dbapi_connection, sqlite3.Connection):
+    if is_sqlite_connection(dbapi_connection):
         dbapi_connection.create_function(
             "engage_fold", 1, lambda value: None if value is None else search.fold(value),
             deterministic=True)

@@ -6,6 +6,7 @@ back as timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
+import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -59,12 +60,17 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def is_sqlite_connection(dbapi_connection: Any) -> bool:
+    """Whether a new DB-API connection is SQLite's. Without importing sqlite3: a process that
+    never loaded it (a PostgreSQL worker) cannot hold one, and the module costs ~1 MiB."""
+    sqlite3 = sys.modules.get("sqlite3")
+    return sqlite3 is not None and isinstance(dbapi_connection, sqlite3.Connection)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):  # noqa: ANN001
     """SQLite: WAL, foreign keys, a busy timeout, and transactions SQLAlchemy controls."""
-    import sqlite3
-
-    if not isinstance(dbapi_connection, sqlite3.Connection):
+    if not is_sqlite_connection(dbapi_connection):
         return
     # Let SQLAlchemy emit BEGIN itself (see `_sqlite_on_begin`), so SAVEPOINT works.
     dbapi_connection.isolation_level = None

@@ -29,19 +29,30 @@ UNUSED_LOCALE_DATA = (
     "compact_currency_formats", "languages", "territories", "scripts", "variants",
     "time_zones", "meta_zones", "zone_formats", "date_fields",
 )
+# Babel's territory-wide tables (its global.dat) that engage never reads: likely subtags (used
+# only to guess a locale Babel lacks; ours are "ro" and "en"), languages and currencies per
+# territory, time-zone names and mappings. About 2 MiB per worker loaded. Babel answers an
+# empty table for a key it no longer has, so a lookup would degrade, not fail.
+UNUSED_GLOBAL_DATA = (
+    "likely_subtags", "territory_languages", "territory_currencies", "all_currencies",
+    "meta_zones", "zone_territories", "territory_zones", "windows_zone_mapping",
+)
 
 
 def slim_locale_data(languages: tuple[str, ...] | list[str]) -> None:
     """Load Babel's data for `languages` (and the root it inherits from) now, without the parts
-    listed in UNUSED_LOCALE_DATA. Babel keeps one merged dictionary per locale for the whole
+    listed in UNUSED_LOCALE_DATA, and its global tables without UNUSED_GLOBAL_DATA. Babel keeps one merged dictionary per locale for the whole
     process, so this happens once per worker; the test suite runs with it, so a formatting
     function that needed a dropped part would fail there, not in production."""
-    from babel import localedata
+    from babel import core, localedata
 
     for name in ("root", *languages):
         data = localedata.load(name)
         for key in UNUSED_LOCALE_DATA:
             data.pop(key, None)
+    core.get_global("parent_exceptions")  # loads the global tables once
+    for key in UNUSED_GLOBAL_DATA:
+        (core._global_data or {}).pop(key, None)
 
 
 def supported_languages() -> tuple[str, ...]:
