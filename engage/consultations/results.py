@@ -117,6 +117,8 @@ MAX_BINS = 10
 MAX_DAYS = 92
 PREVIEW_ANSWERS = 3
 ONLINE = "online"
+# Closed kinds stored as exactly one answer row per respondent (answers._rows_for).
+ONE_ROW_TYPES = ("single", "scale", "yes_no")
 
 OTHER_LABEL = _l("Other")
 YES_LABEL = _l("Yes")
@@ -464,12 +466,20 @@ def _compute_raw(process: Process, questionnaire: Questionnaire, include_offline
         ):
             closed.setdefault(qid, {})[(option_id, row_id, rank, number)] = count
 
+    # Respondents per question. A single choice, scale or yes/no answer is one row per
+    # respondent, so the GROUP BY above already counts them, and the number statistics count
+    # the numbers; only the kinds with several rows per respondent (and free text) need a
+    # count of distinct responses, the most expensive part of the computation.
     answered: dict[int, int] = {}
-    if ids:
-        answered = dict(db.session.execute(
+    one_row = {q.id for q in questionnaire.questions if q.type in ONE_ROW_TYPES}
+    for qid in one_row:
+        answered[qid] = sum(closed.get(qid, {}).values())
+    distinct_ids = [qid for qid in ids if qid not in one_row and qid not in number_questions]
+    if distinct_ids:
+        answered.update(db.session.execute(
             select(Answer.question_id, func.count(func.distinct(Answer.response_id)))
             .join(Response, Response.id == Answer.response_id)
-            .where(Answer.question_id.in_(ids), *where)
+            .where(Answer.question_id.in_(distinct_ids), *where)
             .group_by(Answer.question_id)
         ).all())
 
@@ -478,6 +488,8 @@ def _compute_raw(process: Process, questionnaire: Questionnaire, include_offline
     if number_questions:
         numbers = _number_statistics(list(number_questions), where)
         bins = _histograms(number_questions, numbers, where)
+        answered.update({qid: int(found[0]) for qid, found in numbers.items()})
+    answered = {qid: count for qid, count in answered.items() if count}
 
     bucket = _hour_bucket(func.coalesce(Response.submitted_at, Response.created_at))
     hours = [

@@ -41,9 +41,10 @@ UNUSED_GLOBAL_DATA = (
 
 def slim_locale_data(languages: tuple[str, ...] | list[str]) -> None:
     """Load Babel's data for `languages` (and the root it inherits from) now, without the parts
-    listed in UNUSED_LOCALE_DATA, and its global tables without UNUSED_GLOBAL_DATA. Babel keeps one merged dictionary per locale for the whole
-    process, so this happens once per worker; the test suite runs with it, so a formatting
-    function that needed a dropped part would fail there, not in production."""
+    listed in UNUSED_LOCALE_DATA, and its global tables without UNUSED_GLOBAL_DATA. Babel keeps
+    one merged dictionary per locale for the whole process, so this happens once per worker;
+    the test suite runs with it, so a formatting function that needed a dropped part would fail
+    there, not in production."""
     from babel import core, localedata
 
     for name in ("root", *languages):
