@@ -131,6 +131,31 @@ def _client_for(app, login_as, people, person):  # noqa: ANN001, ANN202
     return client
 
 
+def check_get(app, login_as, world, entry, person, status) -> None:  # noqa: ANN001
+    """GET `entry`'s URL (formatted with the world's values) as `person`: `status`, and a 302
+    for a visitor goes to the log-in page."""
+    people, values = world
+    client = _client_for(app, login_as, people, person)
+    response = client.get(entry[0].format(**values))
+    assert response.status_code == status
+    if status == 302 and person == "anonymous":
+        assert "/account/login" in response.headers["Location"]
+    response.close()
+
+
+def check_post(app, login_as, world, entry, person, status) -> None:  # noqa: ANN001
+    """POST `entry`'s form data to its URL as `person`: `status` (see POST_MATRIX)."""
+    people, values = world
+    client = _client_for(app, login_as, people, person)
+    data = {key: value.format(**values) for key, value in entry[1].items()}
+    response = client.post_form(entry[0].format(**values), data)
+    assert response.status_code == status
+    if status == 302:
+        assert "/account/login" in response.headers["Location"]
+    response.close()
+    db.session.expire_all()
+
+
 def _cases(matrix):  # noqa: ANN001, ANN202
     for entry in matrix:
         url, expected = entry[0], entry[-1]
@@ -140,24 +165,12 @@ def _cases(matrix):  # noqa: ANN001, ANN202
 
 @pytest.mark.parametrize(("entry", "person", "status"), list(_cases(GET_MATRIX)))
 def test_get_access(app, login_as, world, entry, person, status):
-    people, values = world
-    client = _client_for(app, login_as, people, person)
-    response = client.get(entry[0].format(**values))
-    assert response.status_code == status
-    if status == 302 and person == "anonymous":
-        assert "/account/login" in response.headers["Location"]
+    check_get(app, login_as, world, entry, person, status)
 
 
 @pytest.mark.parametrize(("entry", "person", "status"), list(_cases(POST_MATRIX)))
 def test_post_access(app, login_as, world, entry, person, status):
-    people, values = world
-    client = _client_for(app, login_as, people, person)
-    data = {key: value.format(**values) for key, value in entry[1].items()}
-    response = client.post_form(entry[0].format(**values), data)
-    assert response.status_code == status
-    if status == 302:
-        assert "/account/login" in response.headers["Location"]
-    db.session.expire_all()
+    check_post(app, login_as, world, entry, person, status)
 
 
 def test_every_view_declares_its_access(app):
@@ -242,23 +255,11 @@ def consultation_world(world, make_process):  # noqa: ANN001, ANN201
                          list(_cases(CONSULTATION_GET_MATRIX)))
 def test_consultation_builder_get_access(app, login_as, consultation_world, entry, person,
                                          status):
-    people, values = consultation_world
-    client = _client_for(app, login_as, people, person)
-    response = client.get(entry[0].format(**values))
-    assert response.status_code == status
-    if status == 302:
-        assert "/account/login" in response.headers["Location"]
+    check_get(app, login_as, consultation_world, entry, person, status)
 
 
 @pytest.mark.parametrize(("entry", "person", "status"),
                          list(_cases(CONSULTATION_POST_MATRIX)))
 def test_consultation_builder_post_access(app, login_as, consultation_world, entry, person,
                                           status):
-    people, values = consultation_world
-    client = _client_for(app, login_as, people, person)
-    data = {key: value.format(**values) for key, value in entry[1].items()}
-    response = client.post_form(entry[0].format(**values), data)
-    assert response.status_code == status
-    if status == 302:
-        assert "/account/login" in response.headers["Location"]
-    db.session.expire_all()
+    check_post(app, login_as, consultation_world, entry, person, status)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, render_template, request, url_for
+from flask import Blueprint, flash, g, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -44,6 +44,7 @@ from engage.core.htmx import redirect_after_post
 from engage.core.i18n import current_language, supported_languages
 from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import db
+from engage.processes.loading import process_of_kind
 from engage.processes.models import Process
 
 bp = Blueprint("consultation_builder", __name__)
@@ -56,10 +57,7 @@ TEMPLATES = "consultations/builder/"
 
 
 def _consultation(process_slug: str) -> Process:
-    process = get_in_city_or_404(Process, Process.slug == process_slug)
-    if process.kind != "consultation":
-        abort(404)
-    return process
+    return process_of_kind(process_slug, "consultation")
 
 
 def _section(process: Process, section_id: int) -> Section:

@@ -5,7 +5,7 @@ per-process list.)"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, render_template, request, url_for
+from flask import Blueprint, flash, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from engage.core.htmx import redirect_after_post
 from engage.core.pagination import page_number, paginate
 from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import db
+from engage.processes.loading import process_of_kind
 from engage.processes.models import Contribution, Process
 
 bp = Blueprint("consultation_moderation", __name__)
@@ -37,10 +38,7 @@ DONE = {
 
 
 def _process(process_slug: str) -> Process:
-    process = get_in_city_or_404(Process, Process.slug == process_slug)
-    if process.kind != "consultation":
-        abort(404)
-    return process
+    return process_of_kind(process_slug, "consultation")
 
 
 @bp.get("/<city_slug>/manage/processes/<process_slug>/answers")

@@ -20,7 +20,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     g,
     redirect,
@@ -41,8 +40,8 @@ from engage.consultations.models import CHANNELS, PROFILE_QUESTIONS
 from engage.consultations.models import Response as ConsultationResponse
 from engage.core.auth import requires
 from engage.core.i18n import localized
-from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import db
+from engage.processes.loading import process_of_kind
 from engage.processes.models import Process
 
 bp = Blueprint("consultation_paper", __name__)
@@ -223,10 +222,7 @@ def _messages(structure: list[Page], errors: dict[int, Any]) -> list[str]:
 
 
 def _process(process_slug: str) -> Process:
-    process = get_in_city_or_404(Process, Process.slug == process_slug)
-    if process.kind != "consultation":
-        abort(404)
-    return process
+    return process_of_kind(process_slug, "consultation")
 
 
 def _paper_count(process: Process) -> int:

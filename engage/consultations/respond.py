@@ -34,10 +34,9 @@ from engage.core.auth import login_redirect, public
 from engage.core.htmx import wants_fragment
 from engage.core.i18n import current_language
 from engage.core.mail import queue_mail
-from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import limiter
+from engage.processes.loading import process_of_kind
 from engage.processes.models import Process
-from engage.processes.permissions import can_view_process
 
 bp = Blueprint("consultation", __name__)
 
@@ -50,10 +49,7 @@ def _anonymous() -> bool:
 
 
 def _consultation(process_slug: str) -> Process:
-    process = get_in_city_or_404(Process, Process.slug == process_slug)
-    if process.kind != "consultation" or not can_view_process(current_user, process):
-        abort(404)
-    return process
+    return process_of_kind(process_slug, "consultation", visible=True)
 
 
 def _settings(process: Process) -> Any:

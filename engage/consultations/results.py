@@ -72,16 +72,12 @@ hour falls in one local day) and Python assigns the hours to local days.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from flask import g, has_request_context
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, event, func, literal, or_, select
 from sqlalchemy.engine import Engine
@@ -102,8 +98,14 @@ from engage.consultations.models import (
     Section,
 )
 from engage.core import search
+from engage.core.cache import VersionedLRU
 from engage.core.db import is_sqlite_connection
-from engage.core.i18n import LOCAL_TIMEZONE, current_language, localized
+from engage.core.i18n import (
+    LOCAL_TIMEZONE,
+    current_language,
+    format_number,
+    localized,
+)
 from engage.core.pagination import DEFAULT_PER_PAGE, Page, paginate
 from engage.extensions import db
 from engage.processes.models import Contribution, Process
@@ -319,36 +321,8 @@ def _percent(count: int, base: int) -> float | None:
 # ---------------------------------------------------------------- the cache
 
 
-class _LRU:
-    """A small thread-safe LRU of (version, value) pairs: a lookup with another version misses."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, version: Any) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or found[0] != version:
-                return None
-            self._items.move_to_end(key)
-            return found[1]
-
-    def put(self, key: Any, version: Any, value: Any) -> None:
-        with self._lock:
-            self._items[key] = (version, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_cache = _LRU(CACHE_SIZE)
-_pages = _LRU(PAGE_CACHE_SIZE)
+_cache = VersionedLRU(CACHE_SIZE)
+_pages = VersionedLRU(PAGE_CACHE_SIZE)
 
 
 def clear_cache() -> None:
@@ -675,38 +649,6 @@ def _values(groups: dict[tuple, int]) -> dict[float, int]:
         if number is not None:
             values[float(number)] = values.get(float(number), 0) + count
     return values
-
-
-def _symbols() -> tuple[str, str]:
-    """The request's decimal and group separators (read from Babel once per request)."""
-    cached = g.get("_result_number_symbols") if has_request_context() else None
-    if cached is None:
-        locale = get_locale() if has_request_context() else None
-        symbols = locale.number_symbols.get("latn", {}) if locale else {}
-        cached = (symbols.get("decimal", "."), symbols.get("group", ","))
-        if has_request_context():
-            g._result_number_symbols = cached
-    return cached
-
-
-def format_number(value: float | None, decimals: int = 2) -> str:
-    """`value` with at most `decimals` decimals (trailing zeros dropped) and thousands grouped,
-    in the request's locale ("1.234,5" in Romanian); "–" for None. Babel's formatting, once
-    per number, was a third of the results page's time: the separators are read once."""
-    if value is None:
-        return "–"
-    text = f"{value:,.{max(decimals, 0)}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", "−0"):
-        text = "0"
-    decimal, group = _symbols()
-    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
-
-
-def format_percent(value: float | None) -> str:
-    """A percentage (0–100) with one decimal at most: "66,7%" in Romanian; "–" for None."""
-    return "–" if value is None else format_number(value, 1) + "%"
 
 
 def _format_value(value: float) -> str:

@@ -29,13 +29,13 @@ from engage.consultations.models import CLOSED_TYPES, RESPONDENTS, TEXT_TYPES, Q
 from engage.core import charts
 from engage.core.auth import public
 from engage.core.htmx import wants_fragment
-from engage.core.i18n import current_language
+from engage.core.i18n import current_language, format_number, format_percent
 from engage.core.pagecache import cached_page
 from engage.core.pagination import page_number
 from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import htmx
+from engage.processes.loading import process_of_kind
 from engage.processes.models import Process
-from engage.processes.permissions import can_view_process
 
 bp = Blueprint("consultation_results", __name__)
 
@@ -45,14 +45,12 @@ QUERY_MAX = 100
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"fmt_percent": results.format_percent, "fmt_number": results.format_number,
+    return {"fmt_percent": format_percent, "fmt_number": format_number,
             "charts": charts, "RESPONDENTS": RESPONDENTS}
 
 
 def _consultation(process_slug: str) -> tuple[Process, Any]:
-    process = get_in_city_or_404(Process, Process.slug == process_slug)
-    if process.kind != "consultation" or not can_view_process(current_user, process):
-        abort(404)
+    process = process_of_kind(process_slug, "consultation", visible=True)
     return process, results.settings_for(process)
 
 

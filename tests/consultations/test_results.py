@@ -11,6 +11,7 @@ import pytest
 
 from engage.consultations import results
 from engage.consultations.models import Answer, ConsultationSettings, Response
+from engage.core import i18n
 from engage.core.db import utcnow
 from engage.extensions import db
 from engage.processes.models import Contribution
@@ -544,16 +545,6 @@ def test_cache_notices_a_changed_answer_when_the_response_is_touched(process, qu
         0, 1, 0]
 
 
-def test_cache_is_bounded(process, questionnaire):
-    small = results._LRU(2)
-    small.put("a", 1, "A")
-    small.put("b", 1, "B")
-    assert small.get("a", 1) == "A"
-    small.put("c", 1, "C")  # "b" was the least recently used
-    assert small.get("b", 1) is None and small.get("a", 1) == "A" and small.get("c", 1) == "C"
-    assert small.get("a", 2) is None
-
-
 # ---------------------------------------------------------------- visibility
 
 
@@ -667,8 +658,8 @@ def test_a_cached_preview_is_never_shown_once_hidden(process, questionnaire, mon
 ])
 def test_numbers_are_formatted_for_the_language(app, language, number, percent, whole):
     with app.test_request_context("/", headers={"Accept-Language": language}):
-        assert results.format_number(1234.5678) == number
-        assert results.format_percent(66.66) == percent
-        assert results.format_number(3.0) == whole and results.format_number(-0.001) == "0"
-        assert results.format_number(None) == results.format_percent(None) == "–"
-        assert results.format_percent(100) == "100%"
+        assert i18n.format_number(1234.5678) == number
+        assert i18n.format_percent(66.66) == percent
+        assert i18n.format_number(3.0) == whole and i18n.format_number(-0.001) == "0"
+        assert i18n.format_number(None) == i18n.format_percent(None) == "–"
+        assert i18n.format_percent(100) == "100%"
