@@ -132,3 +132,8 @@ bench-ideas: install
 # The consultations benchmark of issue 4 (PostgreSQL and SQLite, about 5 minutes): bench/README.md.
 bench-consultations: install
 	bash bench/consultations/run.sh
+
+# The citizen-science map benchmark of issue 5 (PostgreSQL and SQLite, about 4 minutes): bench/README.md.
+.PHONY: bench-science
+bench-science: install
+	bash bench/science/run.sh

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -54,6 +54,39 @@ def slim_locale_data(languages: tuple[str, ...] | list[str]) -> None:
     core.get_global("parent_exceptions")  # loads the global tables once
     for key in UNUSED_GLOBAL_DATA:
         (core._global_data or {}).pop(key, None)
+
+
+def _number_symbols() -> tuple[str, str]:
+    """The request's decimal and group separators (read from Babel once per request)."""
+    cached = g.get("_number_symbols") if has_request_context() else None
+    if cached is None:
+        locale = get_locale() if has_request_context() else None
+        symbols = locale.number_symbols.get("latn", {}) if locale else {}
+        cached = (symbols.get("decimal", "."), symbols.get("group", ","))
+        if has_request_context():
+            g._number_symbols = cached
+    return cached
+
+
+def format_number(value: float | None, decimals: int = 2) -> str:
+    """`value` with at most `decimals` decimals (trailing zeros dropped) and thousands grouped,
+    in the request's locale ("1.234,5" in Romanian); "–" for None. Babel's formatting, once
+    per number, was a third of the consultation results page's time: the separators are read
+    once."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{min(max(decimals, 0), 6)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "−0"):
+        text = "0"
+    decimal, group = _number_symbols()
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
+
+
+def format_percent(value: float | None) -> str:
+    """A percentage (0–100) with one decimal at most: "66,7%" in Romanian; "–" for None."""
+    return "–" if value is None else format_number(value, 1) + "%"
 
 
 def supported_languages() -> tuple[str, ...]:

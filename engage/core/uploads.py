@@ -317,6 +317,71 @@ def process_photo(data: bytes) -> ProcessedPhoto:
     )
 
 
+def _rational(value: object) -> float:
+    if isinstance(value, tuple) and len(value) == 2:  # (numerator, denominator)
+        return float(value[0]) / float(value[1]) if value[1] else float("nan")
+    return float(value)  # type: ignore[arg-type]
+
+
+def _degrees(parts: object, ref: object, negative: str) -> float | None:
+    """Degrees from EXIF's (degrees, minutes, seconds) rationals and their N/S or E/W ref."""
+    import math
+
+    try:
+        d, m, s = (_rational(part) for part in parts)  # type: ignore[union-attr]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    value = d + m / 60 + s / 3600
+    if not math.isfinite(value):
+        return None
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    if str(ref or "").strip().upper() == negative:
+        value = -value
+    return value
+
+
+def photo_metadata(data: bytes) -> tuple[float | None, float | None, object] | None:
+    """The GPS position and the moment a photo was taken, read from its EXIF block before it is
+    re-encoded (which drops them): `(lat, lon, taken_at)`, each None when absent or unusable —
+    `taken_at` a naive datetime in the camera's local time — or None when the photo has no such
+    metadata or cannot be read. Only for a citizen who asked for their photo's position and
+    time to be used; nothing of it is stored with the photo."""
+    from datetime import datetime
+
+    from PIL import Image
+
+    if not data or len(data) > MAX_PHOTO_BYTES:
+        return None
+    try:
+        im = _open_checked(data)
+        exif = im.getexif()
+        gps = exif.get_ifd(0x8825)
+        taken = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)  # DateTimeOriginal
+    except (UploadError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return None
+    except Exception:  # noqa: BLE001 - a damaged EXIF block is only ignored
+        return None
+    lat = lon = None
+    if gps:
+        lat = _degrees(gps.get(2), gps.get(1), "S")
+        lon = _degrees(gps.get(4), gps.get(3), "W")
+        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) or (
+                lat == 0 and lon == 0):
+            lat = lon = None
+    taken_at = None
+    if isinstance(taken, bytes):
+        taken = taken.decode("ascii", "replace")
+    if isinstance(taken, str):
+        try:
+            taken_at = datetime.strptime(taken.strip()[:19], "%Y:%m:%d %H:%M:%S")
+        except ValueError:
+            taken_at = None
+    if lat is None and taken_at is None:
+        return None
+    return lat, lon, taken_at
+
+
 def save_photo(data: bytes, storage: Storage | None = None) -> StoredPhoto:
     """Process a photo and store it and its thumbnail under new random keys.
 

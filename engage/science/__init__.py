@@ -16,3 +16,18 @@ def init_app(app) -> None:  # noqa: ANN001
         models,
         versions,
     )
+    from engage.science.routes import bp as science_bp
+
+    app.register_blueprint(science_bp)
+    from engage.science.results import bp as science_stats_bp
+
+    app.register_blueprint(science_stats_bp)
+    from engage.science.maps import bp as science_results_bp
+
+    app.register_blueprint(science_results_bp)
+    from engage.science.verify import bp as science_verify_bp
+
+    app.register_blueprint(science_verify_bp)
+    from engage.science.manage import bp as science_manage_bp
+
+    app.register_blueprint(science_manage_bp)
