@@ -278,3 +278,63 @@ def test_capture_without_javascript_with_typed_coordinates(browser, live_server,
         assert _not_tiles(asked, live_server.app.config["MAP_TILE_URL"]) == set()
     finally:
         context.close()
+
+
+def _serve(app, port: int = 0):  # noqa: ANN001, ANN202
+    """Another server of the live server's application (so the same session cookie signs in),
+    on `port` (0: a free one)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def _stop(server, thread) -> None:  # noqa: ANN001
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_with_the_server_gone_the_kept_page_opens_queues_and_sends_once(phone, live_server,
+                                                                         campaign):
+    """No network emulation: the server itself stops. The service worker's copy of the capture
+    page opens, an observation waits on the phone, and it is sent once the server is back."""
+    slug, ids = campaign
+    page, _context, _ = phone(service_workers="allow")
+    server, thread = _serve(live_server.app)
+    port = server.server_port
+    url = f"http://127.0.0.1:{port}/{CITY}/p/{slug}/observe"
+    try:
+        page.goto(url)
+        page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        page.reload()
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("caches.match(location.href.split('?')[0]).then(Boolean)")
+    finally:
+        _stop(server, thread)
+
+    page.goto(url)  # nobody answers on that port now: the worker's copy
+    assert page.locator(f"#f{ids['temperature']}").is_visible()
+    page.fill("#lat", "47.65")
+    page.fill("#lon", "26.25")
+    _fill(page, ids, "31.5")
+    page.get_by_role("button", name="Send the observation").click()
+    page.wait_for_function(
+        "document.getElementById('science-queue').innerText.includes('1 observation waiting')")
+    assert _observations(live_server, ids["process"]) == []
+
+    server, thread = _serve(live_server.app, port)
+    try:
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        page.wait_for_function(
+            "document.getElementById('science-queue').innerText.includes('were sent')")
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        time.sleep(0.5)
+        rows = _observations(live_server, ids["process"])
+        assert len(rows) == 1 and rows[0].location_source == "typed"
+    finally:
+        _stop(server, thread)
