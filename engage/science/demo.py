@@ -26,6 +26,7 @@ from engage.science.models import (
     ObservationValue,
     ScienceSettings,
     public_position,
+    value_rows,
 )
 
 SUCEAVA = ("suceava", "harta-caldurii")
@@ -109,21 +110,10 @@ def _observation(process: Process, settings: ScienceSettings, user: Any, *, lat:
     )
     db.session.add(observation)
     db.session.flush()
-    for field, value in values:
-        base = {"observation_id": observation.id, "field_id": field.id}
-        if value is None:
-            continue
-        if field.type in ("number", "count"):
-            db.session.add(ObservationValue(**base, number=float(value)))
-        elif field.type == "yes_no":
-            db.session.add(ObservationValue(**base, number=1.0 if value else 0.0))
-        elif field.type == "single":
-            db.session.add(ObservationValue(**base, option_id=value.id))
-        elif field.type == "multiple":
-            for option in value:
-                db.session.add(ObservationValue(**base, option_id=option.id))
-        elif field.type == "text":
-            db.session.add(ObservationValue(**base, text=value))
+    db.session.add_all([
+        ObservationValue(observation_id=observation.id, field_id=field.id, **row)
+        for field, value in values for row in value_rows(field, value)
+    ])
     return observation
 
 

@@ -355,3 +355,25 @@ def pseudonym(settings: ScienceSettings, user_id: int | None) -> str | None:
         return None
     digest = hmac.new(settings.pseudonym_key.encode(), str(user_id).encode(), hashlib.sha256)
     return "observer-" + digest.hexdigest()[:12]
+
+
+def value_rows(field: Field, value: Any) -> list[dict[str, Any]]:
+    """The ObservationValue columns storing `value` of `field` (see the module's docstring):
+    number and count → `number`, yes/no → 1/0, single → one `option_id`, multiple → one row
+    per option, text → `text`, date-time → `moment`; options as ids or FieldOption rows.
+    None (not answered) and photos (their own table) → no row."""
+    if value is None:
+        return []
+    if field.type in ("number", "count"):
+        return [{"number": float(value)}]
+    if field.type == "yes_no":
+        return [{"number": 1.0 if value else 0.0}]
+    if field.type == "single":
+        return [{"option_id": getattr(value, "id", value)}]
+    if field.type == "multiple":
+        return [{"option_id": getattr(option, "id", option)} for option in value]
+    if field.type == "text":
+        return [{"text": value}]
+    if field.type == "datetime":
+        return [{"moment": value}]
+    return []

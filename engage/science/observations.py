@@ -49,6 +49,7 @@ from engage.science.models import (
     ObservationValue,
     ScienceSettings,
     public_position,
+    value_rows,
 )
 
 CLIENT_ID_RE = re.compile(r"\A[A-Za-z0-9_-]{8,64}\Z")
@@ -522,22 +523,6 @@ def _flags(process: Process, settings: ScienceSettings, fields: list[Field], par
     return flags, in_area
 
 
-def _value_rows(f: Field, value: Any) -> list[dict[str, Any]]:
-    if f.type in ("number", "count"):
-        return [{"number": float(value)}]
-    if f.type == "yes_no":
-        return [{"number": 1.0 if value else 0.0}]
-    if f.type == "single":
-        return [{"option_id": value}]
-    if f.type == "multiple":
-        return [{"option_id": option} for option in value]
-    if f.type == "text":
-        return [{"text": value}]
-    if f.type == "datetime":
-        return [{"moment": value}]
-    return []
-
-
 def submit_observation(process: Process, user: Any, form: Any, files: Any = None,
                        client_id: Any = None, language: str = "ro",
                        storage: Any = None) -> tuple[Observation, bool]:
@@ -650,7 +635,7 @@ def _insert(process: Process, settings: ScienceSettings, fields: list[Field], pa
     for f in fields:
         if f.id in parsed.values and f.type != "photo":
             rows += [ObservationValue(observation_id=observation.id, field_id=f.id, **row)
-                     for row in _value_rows(f, parsed.values[f.id])]
+                     for row in value_rows(f, parsed.values[f.id])]
     for position, ((f, _), sha256, photo) in enumerate(zip(photos, hashes, stored, strict=True)):
         rows.append(ObservationPhoto(
             observation_id=observation.id, process_id=process.id, field_id=f.id,

@@ -81,7 +81,9 @@ def test_romanian_plural_forms_and_comma_below():
 
 # Text that is the same in every language: the product's name, language names in their own
 # language, typographic symbols.
-ALLOWED_TEXT = {"engage", "English", "Română", "◎", "·", "—", "–", "*", "→", "←", "(ro)", "(en)"}
+ALLOWED_TEXT = {"engage", "English", "Română", "◎", "·", "—", "–", "*", "→", "←", "(ro)", "(en)",
+                # file formats keep their names in every language
+                "GeoJSON", "CSV", "JSON", "XLSX"}
 TRANSLATED_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "data-confirm"}
 JINJA = re.compile(
     r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S

@@ -20,6 +20,7 @@ from engage.science.models import (
     ObservationValue,
     ScienceSettings,
     public_position,
+    value_rows,
 )
 
 
@@ -117,21 +118,10 @@ def add_observation(process, user=None, *, lat=INSIDE[0], lon=INSIDE[1], status=
         - timedelta(minutes=5), status=status, flags=list(flags))
     db.session.add(observation)
     db.session.flush()
-    for field, value in values:
-        base = {"observation_id": observation.id, "field_id": field.id}
-        if field.type in ("number", "count"):
-            db.session.add(ObservationValue(**base, number=float(value)))
-        elif field.type == "yes_no":
-            db.session.add(ObservationValue(**base, number=1.0 if value else 0.0))
-        elif field.type == "single":
-            db.session.add(ObservationValue(**base, option_id=value.id))
-        elif field.type == "multiple":
-            for option in value:
-                db.session.add(ObservationValue(**base, option_id=option.id))
-        elif field.type == "text":
-            db.session.add(ObservationValue(**base, text=value))
-        elif field.type == "datetime":
-            db.session.add(ObservationValue(**base, moment=value))
+    db.session.add_all([
+        ObservationValue(observation_id=observation.id, field_id=field.id, **row)
+        for field, value in values for row in value_rows(field, value)
+    ])
     if commit:
         db.session.commit()
     else:
