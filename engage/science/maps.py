@@ -27,7 +27,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func
+from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
 from engage.cities.permissions import is_city_staff
@@ -35,7 +35,7 @@ from engage.core.auth import public
 from engage.core.htmx import render
 from engage.core.i18n import current_language
 from engage.core.pagecache import cached_page
-from engage.core.tenancy import get_in_city_or_404
+from engage.core.tenancy import city_condition, current_city, get_in_city_or_404
 from engage.core.uploads import photo_url
 from engage.extensions import db
 from engage.processes.models import Contribution, Process
@@ -47,6 +47,7 @@ from engage.science.models import (
     LICENCES,
     STATUSES,
     Observation,
+    ScienceSettings,
     pseudonym,
 )
 from engage.science.permissions import can_verify
@@ -62,7 +63,17 @@ POPUP_STATUSES = mapdata.PUBLIC_STATUSES
 
 
 def _science_process(process_slug: str) -> Process:
-    process = get_in_city_or_404(Process, Process.slug == process_slug)
+    """The URL's science process, with its settings row loaded in the same statement (the
+    map's data asks for it on every request: `mapdata.settings_of` then finds it in the
+    session)."""
+    found = db.session.execute(
+        select(Process, ScienceSettings)
+        .outerjoin(ScienceSettings, ScienceSettings.process_id == Process.id)
+        .where(city_condition(Process, current_city()), Process.slug == process_slug)
+    ).first()
+    if found is None:
+        abort(404)
+    process = found[0]
     if process.kind != "science" or not can_view_process(current_user, process):
         abort(404)
     return process

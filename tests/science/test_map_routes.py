@@ -232,3 +232,22 @@ def test_first_load_weight(client, campaign, protocol):
     # does in tests/test_page_weight.py.
     assert any("leaflet" in asset for asset in assets)
     assert total < BUDGET + 20 * 1024, f"{total} bytes compressed"
+
+
+@pytest.mark.parametrize("zoom", ["12", "17"])
+def test_geojson_statements_are_constant(client, campaign, count_queries, zoom):
+    def statements() -> tuple[int, int]:
+        mapdata.clear_cache()
+        with count_queries() as cold:
+            assert geojson(client, campaign, zoom=zoom).status_code == 200
+        with count_queries() as warm:
+            assert geojson(client, campaign, zoom=zoom).status_code == 200
+        return cold.n, warm.n
+
+    add_observation(campaign)
+    few = statements()
+    for n in range(40):
+        add_observation(campaign, lat=44.4 + n * 0.002, commit=False)
+    db.session.commit()
+    assert statements() == few
+    assert few[1] < few[0]  # the map's data come from the worker's cache
