@@ -214,6 +214,19 @@ def _licence(settings: ScienceSettings | None) -> dict[str, Any]:
     return {"id": code, "name": name, "url": LICENCE_URLS.get(code)}
 
 
+def _described(response: Response, process: Process, settings: ScienceSettings | None
+               ) -> Response:
+    """Every export names its licence and its metadata (RFC 8288 links), so a downloaded CSV
+    carries them too: `Link: <…/metadata.json>; rel="describedby", <licence>; rel="license"`."""
+    links = [f'<{url_for(".process_observations_metadata", process_id=process.id, _external=True)}>'
+             '; rel="describedby"; type="application/json"']
+    licence = _licence(settings)
+    if licence["url"]:
+        links.append(f'<{licence["url"]}>; rel="license"')
+    response.headers["Link"] = ", ".join(links)
+    return response
+
+
 def _title(process: Process, settings: ScienceSettings | None) -> dict[str, str]:
     found = _both(settings, "dataset_title") if settings else {"ro": "", "en": ""}
     process_title = _both(process, "title")
@@ -272,7 +285,8 @@ def process_observations_geojson(process_id: int):  # noqa: ANN201
             first = False
         yield "]}"
 
-    response = Response(stream_with_context(generate()), mimetype="application/geo+json")
+    response = _described(Response(stream_with_context(generate()),
+                                   mimetype="application/geo+json"), process, settings)
     response.set_etag(tag)
     return response
 
@@ -337,7 +351,8 @@ def process_observations_csv(process_id: int):  # noqa: ANN201
         if count % 200:
             yield buffer.getvalue()
 
-    response = Response(stream_with_context(generate()), mimetype="text/csv")
+    response = _described(Response(stream_with_context(generate()), mimetype="text/csv"),
+                          process, settings)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="observations-{process_id}.csv"')
     response.set_etag(tag)

@@ -115,6 +115,13 @@ def test_csv(client, campaign, protocol, observed):
     assert "Ioana Popescu" not in raw.decode()
 
 
+@pytest.mark.parametrize("name", ["observations.csv", "observations.geojson"])
+def test_every_export_links_its_licence_and_metadata(client, campaign, observed, name):
+    links = client.get(url(campaign, name)).headers["Link"]
+    assert f'/api/v1/processes/{campaign.id}/metadata.json>; rel="describedby"' in links
+    assert '<https://creativecommons.org/licenses/by/4.0/>; rel="license"' in links
+
+
 @pytest.mark.parametrize(("cell", "expected"), [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("\tx", "'\tx"),
     ("\rx", "'\rx"), ("ok", "ok"), ("", ""), (" =x", " =x"),
