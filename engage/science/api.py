@@ -35,7 +35,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Response, abort, jsonify, request, stream_with_context, url_for
 from flask_babel import force_locale
@@ -239,23 +239,43 @@ def _description(process: Process, settings: ScienceSettings | None) -> dict[str
     return {language: found[language] or process_text[language] for language in LANGUAGES}
 
 
+class _Export(NamedTuple):
+    process: Process
+    settings: ScienceSettings | None
+    fields: list[Any]
+    records: Iterator[Any]
+    tag: str
+    statuses: tuple[str, ...]
+
+
+def _export(kind: str, process_id: int) -> _Export | Response:
+    """What both exports start with: the campaign (404), the query (400), the ETag (304),
+    the fields and the records to write; or the response that ends the request early."""
+    process, settings = _campaign(process_id)
+    try:
+        filters, statuses, language = _query()
+    except mapdata.MapQueryError as problem:
+        return _bad_request(problem.message)
+    tag = _etag(kind, process, settings, filters.key(), statuses, language)
+    unchanged = _not_modified(tag)
+    if unchanged is not None:
+        return unchanged
+    fields = _export_fields(process)
+    return _Export(process, settings, fields,
+                   _records(process, settings, fields, filters, statuses, language), tag,
+                   tuple(statuses))
+
+
 # ---------------------------------------------------------------- GeoJSON
 
 
 @bp.get("/processes/<int:process_id>/observations.geojson")
 @public
 def process_observations_geojson(process_id: int):  # noqa: ANN201
-    process, settings = _campaign(process_id)
-    try:
-        filters, statuses, language = _query()
-    except mapdata.MapQueryError as problem:
-        return _bad_request(problem.message)
-    tag = _etag("geojson", process, settings, filters.key(), statuses, language)
-    unchanged = _not_modified(tag)
-    if unchanged is not None:
-        return unchanged
-    fields = _export_fields(process)
-    records = _records(process, settings, fields, filters, statuses, language)
+    export = _export("geojson", process_id)
+    if not isinstance(export, _Export):
+        return export
+    process, settings, fields, records, tag, statuses = export
     collection = {
         "title": _title(process, settings),
         "description": _description(process, settings),
@@ -316,17 +336,10 @@ def _csv_cell(value: Any) -> str:
 @bp.get("/processes/<int:process_id>/observations.csv")
 @public
 def process_observations_csv(process_id: int):  # noqa: ANN201
-    process, settings = _campaign(process_id)
-    try:
-        filters, statuses, language = _query()
-    except mapdata.MapQueryError as problem:
-        return _bad_request(problem.message)
-    tag = _etag("csv", process, settings, filters.key(), statuses, language)
-    unchanged = _not_modified(tag)
-    if unchanged is not None:
-        return unchanged
-    fields = _export_fields(process)
-    records = _records(process, settings, fields, filters, statuses, language)
+    export = _export("csv", process_id)
+    if not isinstance(export, _Export):
+        return export
+    process, settings, fields, records, tag, _statuses = export
     keys = [field_key(field) for field in fields]
     header = [*FIXED_COLUMNS, *keys, "photos"]
 
