@@ -40,6 +40,7 @@ from engage.consultations.models import (
 )
 from engage.consultations.services import ConsultationError
 from engage.core.auth import requires
+from engage.core.forms import form_status, show_refusal
 from engage.core.htmx import redirect_after_post
 from engage.core.i18n import current_language, supported_languages
 from engage.core.tenancy import get_in_city_or_404
@@ -80,17 +81,12 @@ def _show_error(form: Any, error: ConsultationError, question_type: str | None =
     name = error.field
     if name and name.startswith("settings.") and question_type:
         name = SETTINGS_FIELDS.get(question_type, {}).get(name.split(".", 1)[1])
-    if name and name in form and form[name].type != "HiddenField":
-        form[name].errors = list(form[name].errors) + [str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
+    show_refusal(form, name, error.message)
 
 
 def _page(template: str, process: Process, **context: Any):  # noqa: ANN202
-    # Reaching a form page on a POST means it was refused: 422, and nothing is kept.
-    status = 422 if request.method == "POST" else 200
     return render_template(TEMPLATES + template, city=g.city, process=process,
-                           **context), status
+                           **context), form_status()
 
 
 def _builder_page(process: Process, error: str | None = None, status: int = 200):  # noqa: ANN202

@@ -36,3 +36,20 @@ class MultiCheckboxField(SelectMultipleField):
         allowed = {str(choice.value) for choice in self.choices}
         if any(str(value) not in allowed for value in self.data or []):
             raise ValidationError(_l("Choose among the options listed."))
+
+
+def show_refusal(form: Any, field: str | None, message: Any) -> None:
+    """A service's refusal on `form`: under the field `field` when the form shows it (not a
+    hidden input), else above the form; the form keeps what was typed."""
+    if field and field in form and form[field].type != "HiddenField":
+        form[field].errors = [*form[field].errors, str(message)]
+    else:
+        form.form_errors.append(str(message))
+
+
+def form_status() -> int:
+    """The status of a form page: 422 when it is shown again after a POST (the POST was
+    refused and nothing was kept), else 200."""
+    from flask import request
+
+    return 422 if request.method == "POST" else 200

@@ -33,6 +33,7 @@ from flask_login import current_user
 
 from engage.cities.permissions import can_moderate, is_city_organiser, is_city_staff
 from engage.core.auth import login_redirect, login_required, public, requires
+from engage.core.forms import form_status, show_refusal
 from engage.core.htmx import redirect_after_post, render, wants_fragment
 from engage.core.i18n import current_language
 from engage.core.pagecache import cached_page
@@ -153,12 +154,9 @@ def _refuse(error: IdeaError, fallback: str) -> Response:
 
 
 def _show_error(form: Any, error: IdeaError) -> None:
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [str(error.message)]
-    elif error.field in ("place",) and "lat" in form:
-        form["lat"].errors = list(form["lat"].errors) + [str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
+    # A refused place is shown at the map's latitude field, the first of the place's inputs.
+    field = "lat" if error.field == "place" and "lat" in form else error.field
+    show_refusal(form, field, error.message)
 
 
 def _place(form: IdeaForm) -> services.Place:
@@ -297,7 +295,7 @@ def new_idea(city_slug: str, process_slug: str):  # noqa: ANN201
             else:
                 flash(_("Thank you! Your idea is published."), "success")
             return redirect_after_post(_idea_url(idea))
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("ideas/new.html", form=form, process=process, city=g.city,
                            tile_url=current_app.config.get("MAP_TILE_URL"),
                            tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION"),
@@ -486,7 +484,7 @@ def edit_comment(city_slug: str, comment_id: int):  # noqa: ANN201
         else:
             flash(_("Your comment was changed."), "success")
             return redirect_after_post(_idea_url(comment.idea, _anchor=f"comment-{comment.id}"))
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("ideas/comment_edit.html", form=form, comment=comment,
                            idea=comment.idea, city=g.city,
                            editable=services.utcnow() - comment.created_at
@@ -518,7 +516,7 @@ def _report_page(target: Idea | Comment, idea: Idea):  # noqa: ANN202
         else:
             flash(_("Thank you. The moderators will look at it."), "success")
             return redirect_after_post(_idea_url(idea))
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("ideas/report.html", form=form, target=target, idea=idea,
                            city=g.city, REPORT_REASONS=REPORT_REASONS), status
 
@@ -672,7 +670,7 @@ def add_workshop_idea(city_slug: str, process_slug: str):  # noqa: ANN201
                   "success")
             return redirect_after_post(url_for(".add_workshop_idea", city_slug=g.city.slug,
                                                process_slug=process.slug))
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("ideas/new.html", form=form, process=process, city=g.city,
                            tile_url=current_app.config.get("MAP_TILE_URL"),
                            tile_attribution=current_app.config.get("MAP_TILE_ATTRIBUTION"),
@@ -698,7 +696,7 @@ def settings(city_slug: str, process_slug: str):  # noqa: ANN201
             flash(_("Your changes were saved."), "success")
             return redirect_after_post(url_for(".moderation", city_slug=g.city.slug,
                                                process_slug=process.slug))
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("ideas/settings.html", form=form, process=process,
                            city=g.city), status
 

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from engage.cities.permissions import is_city_organiser, is_city_staff
 from engage.core.auth import public, requires
+from engage.core.forms import show_refusal
 from engage.core.htmx import redirect_after_post, render
 from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import htmx
@@ -46,10 +47,7 @@ def _editable_process(process_slug: str) -> Process:
 
 def _show_error(form: ProcessForm, error: ProcessError) -> None:
     """A refusal from the services, shown on its field when the form has that field."""
-    if error.field and error.field in form:
-        form[error.field].errors.append(str(error.message))
-    else:
-        form.form_errors.append(str(error.message))
+    show_refusal(form, error.field, error.message)
 
 
 def _status_actions_context() -> dict:

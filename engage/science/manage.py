@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from engage.cities.permissions import is_city_organiser
 from engage.core.auth import requires
+from engage.core.forms import form_status, show_refusal
 from engage.core.htmx import redirect_after_post
 from engage.core.i18n import current_language, supported_languages
 from engage.core.tenancy import get_in_city_or_404
@@ -75,17 +76,12 @@ def _protocol_url(process: Process, anchor: str | None = None) -> str:
 def _show_error(form: Any, error: ProtocolError) -> None:
     """A refusal from the services, on its field when the form shows it."""
     name = form.form_field_of(error.field) if hasattr(form, "form_field_of") else error.field
-    if name and name in form:
-        form[name].errors = list(form[name].errors) + [str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
+    show_refusal(form, name, error.message)
 
 
 def _page(template: str, process: Process, **context: Any):  # noqa: ANN202
-    # Reaching a form page on a POST means it was refused: 422, and nothing is kept.
-    status = 422 if request.method == "POST" else 200
     return render_template(TEMPLATES + template, city=g.city, process=process,
-                           **context), status
+                           **context), form_status()
 
 
 def _protocol(process: Process, error: str | None = None, status: int = 200):  # noqa: ANN202
