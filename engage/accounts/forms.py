@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -31,7 +30,7 @@ from engage.accounts.models import (
     PASSWORD_MIN,
     STAKEHOLDER_TYPES,
 )
-from engage.core.forms import lower_strip, strip
+from engage.core.forms import lower_strip, normalised_email, strip
 from engage.core.i18n import LANGUAGE_NAMES
 
 REQUIRED = _l("Please fill in this field.")
@@ -56,11 +55,9 @@ def email_syntax(form: FlaskForm, field: Field) -> None:
     """A syntactically valid address (no DNS look-up), stored normalised and lower-cased."""
     if not field.data:
         return
-    try:
-        checked = validate_email(field.data, check_deliverability=False)
-    except EmailNotValidError as error:
-        raise ValidationError(str(EMAIL_INVALID)) from error
-    normalised = checked.normalized.lower()
+    normalised = normalised_email(field.data)
+    if normalised is None:
+        raise ValidationError(str(EMAIL_INVALID))
     if len(normalised) > EMAIL_MAX:
         raise ValidationError(str(TOO_LONG) % {"max": EMAIL_MAX})
     field.data = normalised

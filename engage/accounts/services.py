@@ -17,9 +17,8 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -87,11 +86,21 @@ class SameEmail(AccountError):
 # ---------------------------------------------------------------- passwords
 
 
-def _hasher() -> PasswordHasher:
+def _hasher() -> Any:
+    """Argon2's hasher with the configured costs; argon2 is imported on first use, so web
+    workers that never check a password (most of them, most of the time) do not carry it."""
+    from argon2 import PasswordHasher
+
     config = current_app.config
     return PasswordHasher(
         time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_COST"]
     )
+
+
+def _hash_errors() -> tuple[type[Exception], ...]:
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+    return VerifyMismatchError, VerificationError, InvalidHashError
 
 
 def hash_password(password: str) -> str:
@@ -104,7 +113,7 @@ def verify_password(user: User, password: str) -> bool:
     hasher = _hasher()
     try:
         hasher.verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    except _hash_errors():
         return False
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
@@ -123,7 +132,7 @@ def _burn_password_time(password: str) -> None:
         _dummy_hashes[key] = hasher.hash(secrets.token_urlsafe(16))
     try:
         hasher.verify(_dummy_hashes[key], password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    except _hash_errors():
         pass
 
 

@@ -53,3 +53,15 @@ def form_status() -> int:
     from flask import request
 
     return 422 if request.method == "POST" else 200
+
+
+def normalised_email(value: str) -> str | None:
+    """`value` as a syntactically valid e-mail address (no DNS look-up), normalised and lower
+    case; None when it is not one. email_validator is imported on first use, so web workers
+    that never read an address do not carry it."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None

@@ -9,7 +9,6 @@ back-off; nothing is ever dropped.
 
 from __future__ import annotations
 
-import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -77,6 +76,8 @@ def _build(message: OutboxMessage, readable: bool = False) -> EmailMessage:
 
 def _send_smtp(emails: list[EmailMessage]) -> None:
     config = current_app.config
+    import smtplib  # here: web workers only queue mail, the job consumer sends it
+
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:

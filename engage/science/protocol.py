@@ -28,7 +28,6 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -36,6 +35,7 @@ from sqlalchemy import func, select, update
 from engage.accounts.models import User
 from engage.accounts.services import find_user_by_email
 from engage.cities.models import CityRole
+from engage.core.forms import normalised_email
 from engage.extensions import db
 from engage.processes.models import Process
 from engage.science import geo
@@ -210,12 +210,10 @@ def _checked_email(value: Any) -> str:
     value = _text(value, EMAIL_MAX, "contact_email")
     if not value:
         return ""
-    try:
-        checked = validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
+    normalised = normalised_email(value)
+    if normalised is None:
         raise ProtocolError(_l("Enter a valid e-mail address, like name@example.org."),
-                            field="contact_email") from None
-    normalised = checked.normalized.lower()
+                            field="contact_email")
     if len(normalised) > EMAIL_MAX:
         raise ProtocolError(_l("At most %(max)s characters.", max=EMAIL_MAX),
                             field="contact_email")
