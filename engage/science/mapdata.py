@@ -26,12 +26,15 @@ yes/no answer, a number or count range) and a range of local (Europe/Bucharest) 
 Cost: one statement for points, two for the grid (the GROUP BY over the map index alone, and
 the few observations whose contribution is not published, taken off in Python: joining every
 row to its contribution would cost several times more; rarely a third), four at most when a
-street-zoom box overflows into the grid; none when the answer is cached. The grid is computed
-for the box snapped outward to blocks of BLOCK_CELLS × BLOCK_CELLS cells, so a map panned over
-a city reuses a few cached blocks; each worker keeps its answers in an LRU keyed by the process
-and the normalised query, stamped with
-`ScienceSettings.data_version` (raised by every committed change the map shows), so a stale
-entry is never served.
+street-zoom box overflows into the grid (five when the points' blocks hold more than
+POINT_BLOCK_ROWS); none when the answer is cached. The grid is computed for the box snapped
+outward to blocks of BLOCK_CELLS × BLOCK_CELLS cells, and the points are read for the box's
+blocks of POINT_BLOCK degrees (about a zoom-16 tile) that are not cached yet, in one statement
+over the rectangle around them, and cached per block; so a map panned over a city or a street
+reuses the cached blocks, and the answer is then cut to the box (the same features as reading
+the box alone). Each worker keeps its blocks and answers in an LRU keyed by the process and the
+normalised query, stamped with `ScienceSettings.data_version` (raised by every committed change
+the map shows), so a stale entry is never served.
 
 `parse_bbox`, `parse_zoom`, `parse_filters` and `parse_statuses` read a request's arguments
 strictly and raise `MapQueryError` (a 400 with its message) on bad input.
@@ -71,7 +74,15 @@ MAX_POINTS = 2000  # more in the box: aggregated instead
 CELLS_PER_TILE = 4  # grid cells across one 256-pixel tile (a cell ≈ 64 px)
 MAX_CELLS_SIDE = 256  # a box wider or taller than this many cells is aggregated coarser
 BLOCK_CELLS = 32  # the grid is computed and cached for boxes snapped to blocks of cells
-CACHE_ROWS = 20_000  # cached rows (cells, points) per worker (a few MiB), least recently used out
+# Street-zoom points are read and cached per block of POINT_BLOCK × POINT_BLOCK degrees: a
+# zoom-16 tile's width (≈ 610 m north–south, 410–440 m east–west in Romania), so a
+# 1280 × 800 px map at zoom 17 spans 3–4 × 2–3 blocks and a pan of it reuses most of them.
+POINT_BLOCK = 360.0 / 2 ** POINT_ZOOM
+MAX_POINT_BLOCKS = 256  # a box over more blocks than this is read alone (uncached blocks)
+POINT_BLOCK_ROWS = 4 * MAX_POINTS  # more in the missing blocks: the box is read alone
+# Cached rows (cells, points) per worker, least recently used out: 60,000 is a city's worth of
+# street-zoom points (≈ 230 bytes each, ~14 MiB) besides its grids.
+CACHE_ROWS = 60_000
 DEFAULT_STATUSES = ("accepted",)
 # What the public may ask for: a rejected observation is hidden from the public like a hidden
 # contribution; only the city's staff see rejected ones.
@@ -549,11 +560,111 @@ def _iso_text(column: Any, dialect: str):  # noqa: ANN202
     return func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
 
 
+def _point_block(lat: float, lon: float) -> tuple[int, int]:
+    """The POINT_BLOCK block (column, row) a position is in: a point on a block's edge belongs
+    to the block east / north of it, and so to one block only."""
+    return (math.floor((lon + 180.0) / POINT_BLOCK), math.floor((lat + 90.0) / POINT_BLOCK))
+
+
 def _points(process: Process, version: int, bbox: BBox, statuses: tuple[str, ...],
             filters: Filters) -> list[dict] | None:
-    """The observations in the box as features, or None when there are more than
-    MAX_POINTS."""
-    key = ("points", process.id, bbox.key(), statuses, filters.key())
+    """The observations in the box as features in id order, or None when there are more than
+    MAX_POINTS. Read and cached per POINT_BLOCK block (see `_point_blocks`), so a map panned at
+    street zoom reuses the blocks it has seen; a box over too many blocks, or blocks holding
+    too many points, is read alone as before (`_points_in_box`)."""
+    bx0, by0 = _point_block(bbox.south, bbox.west)
+    bx1, by1 = _point_block(bbox.north, bbox.east)
+    if (bx1 - bx0 + 1) * (by1 - by0 + 1) > MAX_POINT_BLOCKS:
+        return _points_in_box(process, version, bbox, statuses, filters)
+    wanted = [(bx, by) for by in range(by0, by1 + 1) for bx in range(bx0, bx1 + 1)]
+    blocks: dict[tuple[int, int], list] = {}
+    missing = []
+    for block in wanted:
+        rows = _cache.get(("points", process.id, block, statuses, filters.key()), version)
+        if rows is None:
+            missing.append(block)
+        elif rows == _DENSE:
+            return _points_in_box(process, version, bbox, statuses, filters)
+        else:
+            blocks[block] = rows
+    if missing:
+        read = _point_blocks(process, statuses, filters, missing)
+        if read is None:
+            # Too many points around: the box alone decides, and the blocks are remembered
+            # as too dense, so that the next boxes over them do not read them again.
+            for block in _rectangle(missing):
+                _cache.put(("points", process.id, block, statuses, filters.key()), version,
+                           _DENSE)
+            return _points_in_box(process, version, bbox, statuses, filters)
+        for block, rows in read.items():
+            _cache.put(("points", process.id, block, statuses, filters.key()), version, rows)
+        blocks.update(read)
+    # The box's conditions as the statement's; rows (id, lat, lon, status, observed_at).
+    south, west, north, east = bbox.south, bbox.west, bbox.north, bbox.east
+    found = [row for block in wanted for row in blocks[block]
+             if south <= row[1] <= north and west <= row[2] <= east]
+    if len(found) > MAX_POINTS:
+        return None
+    found.sort()  # by id (unique)
+    # Public positions are already rounded to the campaign's precision.
+    return [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+             "properties": {"id": id_, "status": status, "observed_at": observed_at}}
+            for id_, lat, lon, status, observed_at in found]
+
+
+_DENSE = [None]  # a cached block in a rectangle that held more than POINT_BLOCK_ROWS points
+
+
+def _rectangle(blocks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Every block of the rectangle around `blocks`."""
+    bx0, bx1 = min(bx for bx, _ in blocks), max(bx for bx, _ in blocks)
+    by0, by1 = min(by for _, by in blocks), max(by for _, by in blocks)
+    return [(bx, by) for by in range(by0, by1 + 1) for bx in range(bx0, bx1 + 1)]
+
+
+def _point_blocks(process: Process, statuses: tuple[str, ...], filters: Filters,
+                  missing: list[tuple[int, int]]) -> dict[tuple[int, int], list] | None:
+    """The points of every block in the rectangle around the `missing` blocks, by block: plain
+    tuples (id, lat, lon, status, observed_at as ISO text), the smallest to cache, in id
+    order. One statement over the rectangle (a hair wider, so that rounding never loses a
+    point on its edge: each row is put in its block in Python and rows of blocks outside the
+    rectangle are dropped); None when it holds more than POINT_BLOCK_ROWS points (they are not
+    all read)."""
+    bx0 = min(bx for bx, _ in missing)
+    bx1 = max(bx for bx, _ in missing)
+    by0 = min(by for _, by in missing)
+    by1 = max(by for _, by in missing)
+    margin = 1e-7  # far below the 6 decimals a public position has
+    box = _in_box(max(-90.0, by0 * POINT_BLOCK - 90.0 - margin),
+                  max(-180.0, bx0 * POINT_BLOCK - 180.0 - margin),
+                  min(90.0, (by1 + 1) * POINT_BLOCK - 90.0 + margin),
+                  min(180.0, (bx1 + 1) * POINT_BLOCK - 180.0 + margin))
+    dialect = db.session.get_bind().dialect.name
+    query = (
+        _joined(Observation.id, Observation.public_lat, Observation.public_lon,
+                Observation.status, _iso_text(Observation.observed_at, dialect))
+        .where(*visible_conditions(process, statuses, filters), *box)
+        .order_by(Observation.id)
+        .limit(POINT_BLOCK_ROWS + 1)
+    )
+    # Through the connection: plain rows, without the ORM's result processing.
+    rows = db.session.connection().execute(query).all()
+    if len(rows) > POINT_BLOCK_ROWS:
+        return None
+    blocks: dict[tuple[int, int], list] = {block: [] for block in _rectangle(missing)}
+    shared = {status: status for status in STATUSES}  # one string per status, not per row
+    for id_, lat, lon, status, observed_at in rows:
+        rows_of_block = blocks.get(_point_block(lat, lon))
+        if rows_of_block is not None:  # else just outside the rectangle (its margin)
+            rows_of_block.append((id_, lat, lon, shared.get(status, status), observed_at))
+    return blocks
+
+
+def _points_in_box(process: Process, version: int, bbox: BBox, statuses: tuple[str, ...],
+                   filters: Filters) -> list[dict] | None:
+    """`_points` for the box alone, cached under the exact box: at most MAX_POINTS + 1 rows
+    read."""
+    key = ("points-box", process.id, bbox.key(), statuses, filters.key())
     found = _cache.get(key, version)
     if found is not None:
         return None if found == [None] else found
@@ -566,12 +677,10 @@ def _points(process: Process, version: int, bbox: BBox, statuses: tuple[str, ...
         .order_by(Observation.id)
         .limit(MAX_POINTS + 1)
     )
-    # Through the connection: plain rows, without the ORM's result processing.
     rows = db.session.connection().execute(query).all()
     if len(rows) > MAX_POINTS:
         _cache.put(key, version, [None])  # "too many": remembered as well
         return None
-    # Public positions are already rounded to the campaign's precision.
     found = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
               "properties": {"id": id_, "status": status, "observed_at": observed_at}}
              for id_, lat, lon, status, observed_at in rows]

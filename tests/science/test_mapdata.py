@@ -302,3 +302,191 @@ def test_hiding_a_contribution_changes_the_map(campaign):
     observation.contribution.status = "hidden"
     db.session.commit()
     assert mapdata.features(campaign, box(), 17)["properties"]["total"] == 0
+
+
+# ---------------------------------------------------------------- street zoom, by block
+
+
+def lattice(campaign, south: float, west: float, rows: int, columns: int, step: float = 0.001,
+            **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """Observations on a lattice of `rows` × `columns` public positions (3 decimals)."""
+    found = [add_observation(campaign, lat=round(south + r * step, 3),
+                             lon=round(west + c * step, 3), commit=False, **kwargs)
+             for r in range(rows) for c in range(columns)]
+    db.session.commit()
+    return found
+
+
+def alone(campaign, bbox: mapdata.BBox, statuses=("accepted",), filters=None):  # noqa: ANN001, ANN201
+    """The box's points read for the box alone, as before the blocks."""
+    return mapdata._points_in_box(campaign, mapdata.data_version(campaign), bbox, statuses,
+                                  filters or mapdata.Filters())
+
+
+def blocks_of(bbox: mapdata.BBox) -> tuple[tuple[int, int], tuple[int, int]]:
+    return (mapdata._point_block(bbox.south, bbox.west),
+            mapdata._point_block(bbox.north, bbox.east))
+
+
+def shifted(bbox: mapdata.BBox, north: float = 0.0, east: float = 0.0) -> mapdata.BBox:
+    return mapdata.BBox(bbox.south + north, bbox.west + east, bbox.north + north,
+                        bbox.east + east)
+
+
+def test_point_blocks_are_about_a_zoom_16_tile():
+    assert mapdata.POINT_BLOCK == 360 / 2 ** 16
+    # A point on a block's edge is in the block east / north of it, and in one block only.
+    assert mapdata._point_block(45.0, 22.5) == (36864, 24576)
+    assert mapdata._point_block(45.0 - 1e-9, 22.5 - 1e-9) == (36863, 24575)
+
+
+def test_panning_within_cached_blocks_runs_no_statement(campaign, count_queries):
+    lattice(campaign, 44.425, 26.095, 12, 16)
+    settings = db.session.get(ScienceSettings, campaign.id)
+    first = box("44.4281,26.1002,44.4319,26.1049")
+    with count_queries() as counted:
+        found = mapdata.features(campaign, first, 17, settings=settings)
+    assert counted.n == 1 and found["properties"]["mode"] == "points"
+    assert found["features"] == alone(campaign, first) and found["features"]
+    # Panned and zoomed within the blocks read: cut from the cache, the same points as the
+    # box alone would give.
+    (bx0, by0), (bx1, by1) = blocks_of(first)
+    size = mapdata.POINT_BLOCK
+    inner = mapdata.BBox(by0 * size - 90 + 1e-6, bx0 * size - 180 + 1e-6,
+                         (by1 + 1) * size - 90 - 1e-6, (bx1 + 1) * size - 180 - 1e-6)
+    for bbox in (shifted(first, 0.0005, 0.0005), shifted(first, -0.0004, -0.0006), inner,
+                 box("44.4290,26.1010,44.4300,26.1020")):
+        assert blocks_of(bbox)[0] >= (bx0, by0) and blocks_of(bbox)[1] <= (bx1, by1)
+        with count_queries() as counted:
+            found = mapdata.features(campaign, bbox, 18, settings=settings)
+        assert counted.n == 0
+        assert found["features"] == alone(campaign, bbox)
+        assert found["properties"]["total"] == len(found["features"])
+    # A pan by one block east reads the new column only, in one statement, then caches it.
+    east = shifted(first, east=size)
+    with count_queries() as counted:
+        found = mapdata.features(campaign, east, 17, settings=settings)
+    assert counted.n == 1 and found["features"] == alone(campaign, east)
+    with count_queries() as counted:
+        mapdata.features(campaign, shifted(first, east=size / 2), 17, settings=settings)
+    assert counted.n == 0
+
+
+def test_random_boxes_answer_as_the_box_alone(campaign, protocol):
+    import random
+
+    randomly = random.Random(5)
+    lattice(campaign, 44.420, 26.090, 10, 10, step=0.002,
+            values=[(protocol["water"], True)])
+    lattice(campaign, 44.421, 26.091, 6, 6, step=0.003, status="pending")
+    filters = mapdata.parse_filters({"value": f"{protocol['water'].id}:yes"})
+    for _ in range(40):
+        south = randomly.uniform(44.415, 44.44)
+        west = randomly.uniform(26.085, 26.11)
+        bbox = mapdata.BBox(south, west, south + randomly.uniform(0.001, 0.01),
+                            west + randomly.uniform(0.001, 0.015))
+        for statuses, used in ((("accepted",), None), (("pending", "accepted"), None),
+                               (("accepted",), filters)):
+            found = mapdata.features(campaign, bbox, 17, used, statuses)
+            assert found["properties"]["mode"] == "points"
+            assert found["features"] == alone(campaign, bbox, statuses, used)
+
+
+def test_a_point_on_a_block_edge_appears_once(campaign, count_queries):
+    # 45.0 N, 22.5 E is a corner of four blocks; its neighbours lie in the blocks around it.
+    edge = add_observation(campaign, lat=45.0, lon=22.5, commit=False)
+    south_west = add_observation(campaign, lat=44.999, lon=22.499, commit=False)
+    north_east = add_observation(campaign, lat=45.001, lon=22.501)
+    assert (edge.public_lat, edge.public_lon) == (45.0, 22.5)
+    below = box("44.996,22.496,45.0,22.5")  # its north-east corner is the point
+    above = box("45.0,22.5,45.004,22.504")  # its south-west corner is the point
+    across = box("44.997,22.497,45.003,22.503")
+    expected = {below: [south_west.id, edge.id], above: [edge.id, north_east.id],
+                across: [edge.id, south_west.id, north_east.id]}
+    for bbox in (below, above, across, below):
+        found = mapdata.features(campaign, bbox, 18)
+        ids = [f["properties"]["id"] for f in found["features"]]
+        assert ids == sorted(expected[bbox]) and found["features"] == alone(campaign, bbox)
+    # Every block cached by now: the box across them from the cache, the point once.
+    settings = db.session.get(ScienceSettings, campaign.id)
+    with count_queries() as counted:
+        found = mapdata.features(campaign, across, 17, settings=settings)
+    assert counted.n == 0
+    assert [f["properties"]["id"] for f in found["features"]].count(edge.id) == 1
+
+
+def test_too_many_points_in_the_blocks(campaign, monkeypatch, count_queries):
+    monkeypatch.setattr(mapdata, "MAX_POINTS", 3)
+    monkeypatch.setattr(mapdata, "POINT_BLOCK_ROWS", 5)
+    # Eight points, six in the block of a small box that holds two.
+    lattice(campaign, 44.431, 26.101, 2, 4)
+    few = box("44.4305,26.1005,44.4315,26.1025")
+    settings = db.session.get(ScienceSettings, campaign.id)
+    with count_queries() as counted:
+        found = mapdata.features(campaign, few, 18, settings=settings)
+    # The blocks hold too many to read: the box read alone answers, nothing cached per block.
+    assert counted.n == 2
+    assert found["properties"]["mode"] == "points"
+    assert found["features"] == alone(campaign, few) and len(found["features"]) == 2
+    # Nothing cached per block but a "too dense" mark: the next box there reads itself alone.
+    assert all(rows == [None] for key, (_, rows) in mapdata._cache.items.items()
+               if key[0] == "points")
+    with count_queries() as counted:
+        assert mapdata.features(campaign, few, 18, settings=settings)["features"] == \
+            found["features"]
+    assert counted.n == 0
+    many = box("44.4305,26.1005,44.4325,26.1035")  # six points
+    with count_queries() as counted:
+        found = mapdata.features(campaign, many, 18, settings=settings)
+    assert found["properties"]["mode"] == "grid" and found["properties"]["total"] == 6
+    assert counted.n == 3  # the box alone, then the grid's two
+    # Under the limit of the blocks but over MAX_POINTS in the box: the grid as well.
+    monkeypatch.setattr(mapdata, "POINT_BLOCK_ROWS", 100)
+    mapdata.clear_cache()
+    found = mapdata.features(campaign, many, 18)
+    assert found["properties"]["mode"] == "grid" and found["properties"]["total"] == 6
+    assert mapdata.features(campaign, few, 18)["features"] == alone(campaign, few)
+
+
+def test_a_box_over_too_many_blocks_is_read_alone(campaign, monkeypatch, count_queries):
+    monkeypatch.setattr(mapdata, "MAX_POINT_BLOCKS", 1)
+    spread(campaign, 3)
+    bbox = box("44.399,26.049,44.41,26.06")
+    settings = db.session.get(ScienceSettings, campaign.id)
+    with count_queries() as counted:
+        found = mapdata.features(campaign, bbox, 16, settings=settings)
+    assert counted.n == 1 and found["features"] == alone(campaign, bbox)
+    assert len(found["features"]) == 3
+
+
+def test_a_new_observation_invalidates_the_blocks(campaign, count_queries):
+    lattice(campaign, 44.431, 26.101, 2, 2)
+    bbox = box("44.4305,26.1005,44.4335,26.1055")
+    settings = db.session.get(ScienceSettings, campaign.id)
+    assert mapdata.features(campaign, bbox, 17, settings=settings)["properties"]["total"] == 4
+    with count_queries() as counted:
+        again = mapdata.features(campaign, bbox, 17, settings=settings)
+    assert again["properties"]["total"] == 4
+    assert counted.n == 0
+    new = add_observation(campaign, lat=44.433, lon=26.105)
+    settings = db.session.get(ScienceSettings, campaign.id)
+    with count_queries() as counted:
+        found = mapdata.features(campaign, bbox, 17, settings=settings)
+    assert counted.n == 1
+    assert found["properties"]["total"] == 5 and found["features"][-1]["properties"]["id"] == new.id
+
+
+@pytest.mark.parametrize("contribution_status", ["hidden", "rejected", "pending", "deleted"])
+def test_unpublished_contributions_never_in_the_blocks(campaign, contribution_status):
+    shown = lattice(campaign, 44.431, 26.101, 1, 2)
+    lattice(campaign, 44.432, 26.101, 2, 2, contribution_status=contribution_status)
+    lattice(campaign, 44.431, 26.104, 1, 1, contribution_status=contribution_status,
+            status="pending")
+    bbox = box("44.4305,26.1005,44.4335,26.1055")
+    for statuses in (("accepted",), mapdata.STATUSES, ("accepted",)):
+        for pan in (bbox, shifted(bbox, 0.0003, 0.0004), shifted(bbox, -0.0002, -0.0001)):
+            found = mapdata.features(campaign, pan, 17, statuses=statuses)
+            assert [f["properties"]["id"] for f in found["features"]] == [o.id for o in shown]
+    assert not any(row[0] not in {o.id for o in shown}
+                   for key, (_, rows) in mapdata._cache.items.items() if key[0] == "points"
+                   for row in rows)
