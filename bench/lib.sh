@@ -97,3 +97,52 @@ expect_status() {  # expected url [curl options...]: the page must answer `expec
     fi
 }
 
+
+# ---- shared by the run.sh scripts (after WRK, WORKERS and POSTGRES_URL are set)
+
+describe_machine() {  # the machine, the versions and the load, to the screen and machine.txt
+    local postgres_version
+    postgres_version=$("$BIN/python" -c '
+import sys, psycopg
+with psycopg.connect(sys.argv[1]) as connection:
+    print(connection.execute("show server_version").fetchone()[0].split()[0])' \
+        "$POSTGRES_URL/postgres" 2>/dev/null || echo "?")
+    {
+        echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
+             "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+        echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "$("$BIN/python" --version), gunicorn $("$BIN/python" -c 'import gunicorn; print(gunicorn.__version__)')," \
+             "wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), PostgreSQL $postgres_version," \
+             "SQLite $("$BIN/python" -c 'import sqlite3; print(sqlite3.sqlite_version)')"
+        echo "load: ${WRK[*]:0:7} (each target in turn); gunicorn -w $WORKERS (sync workers)"
+    } | tee "$work/machine.txt"
+}
+
+run_hello_world() {  # the baseline: hello-world under the same gunicorn and wrk settings
+    local hello_port hello_pid
+    hello_port=$(free_port)
+    "${GUNICORN[@]}" -w "$WORKERS" -b "127.0.0.1:$hello_port" --chdir "$ROOT/bench" hello:app &
+    hello_pid=$!
+    pids+=("$hello_pid")
+    wait_for "http://127.0.0.1:$hello_port/"
+    echo "hello-world..."
+    "${WRK[@]}" "http://127.0.0.1:$hello_port/" >"$work/hello.wrk"
+    worker_memory "$hello_pid" "$work/hello"
+    stop "$hello_pid"
+}
+
+use_database() {  # database out: an empty database of that kind for the run (PostgreSQL:
+    # created on POSTGRES_URL, dropped at exit), and the instance folder in `out`
+    export ENGAGE_INSTANCE_PATH="$2/instance"
+    case "$1" in
+        postgresql)
+            pg_database="engage_bench_${BENCH_NAME}_$$"
+            postgres_admin "CREATE DATABASE $pg_database"
+            export ENGAGE_DATABASE_URL="$POSTGRES_URL/$pg_database"
+            ;;
+        sqlite)
+            export ENGAGE_DATABASE_URL="sqlite:///$2/bench.sqlite3"
+            ;;
+        *) echo "unknown database $1 (postgresql, sqlite)" >&2; exit 1 ;;
+    esac
+}

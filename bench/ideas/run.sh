@@ -39,49 +39,16 @@ export ENGAGE_SECRET_KEY="bench-only-secret-key-$(date +%s)"
 export ENGAGE_RATELIMIT_ENABLED=0
 unset ENGAGE_REDIS_URL ENGAGE_SERVER_NAME
 
-postgres_version=$("$BIN/python" -c '
-import sys, psycopg
-with psycopg.connect(sys.argv[1]) as connection:
-    print(connection.execute("show server_version").fetchone()[0].split()[0])' \
-    "$POSTGRES_URL/postgres" 2>/dev/null || echo "?")
-{
-    echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
-         "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-    echo "load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "$("$BIN/python" --version), gunicorn $("$BIN/python" -c 'import gunicorn; print(gunicorn.__version__)')," \
-         "wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), PostgreSQL $postgres_version," \
-         "SQLite $("$BIN/python" -c 'import sqlite3; print(sqlite3.sqlite_version)')"
-    echo "load: ${WRK[*]:0:7} (each target in turn); gunicorn -w $WORKERS (sync workers)"
-} | tee "$work/machine.txt"
+describe_machine
 
 # ---- the baseline
-hello_port=$(free_port)
-"${GUNICORN[@]}" -w "$WORKERS" -b "127.0.0.1:$hello_port" \
-    --chdir "$ROOT/bench" hello:app &
-hello_pid=$!
-pids+=("$hello_pid")
-wait_for "http://127.0.0.1:$hello_port/"
-echo "hello-world..."
-"${WRK[@]}" "http://127.0.0.1:$hello_port/" >"$work/hello.wrk"
-worker_memory "$hello_pid" "$work/hello"
-stop "$hello_pid"
+run_hello_world
 
 # ---- engage, once per database
 for database in $DATABASES; do
     out="$work/$database"
     mkdir -p "$out"
-    export ENGAGE_INSTANCE_PATH="$out/instance"
-    case "$database" in
-        postgresql)
-            pg_database="engage_bench_$$"
-            postgres_admin "CREATE DATABASE $pg_database"
-            export ENGAGE_DATABASE_URL="$POSTGRES_URL/$pg_database"
-            ;;
-        sqlite)
-            export ENGAGE_DATABASE_URL="sqlite:///$out/bench.sqlite3"
-            ;;
-        *) echo "unknown database $database (postgresql, sqlite)" >&2; exit 1 ;;
-    esac
+    use_database "$database" "$out"
 
     echo "== $database: seeding..."
     "$BIN/python" "$HERE/seed.py" --out "$out" | tee "$out/seed.txt"

@@ -67,34 +67,51 @@ def mark(ok: bool) -> str:
     return "yes" if ok else "**NO**"
 
 
-def main(work: Path) -> None:
+def ok_answers(f: dict) -> bool:
+    """Every answer 200 and no socket error."""
+    return set(f["statuses"]) == {200} and not any(f["socket"].values())
+
+
+def read_runs(work: Path, databases: dict[str, str], targets: tuple, done: str,
+              files: dict[str, str]) -> tuple[dict, list, dict]:
+    """hello-world's figures, the table rows (hello-world first) and, per database whose run
+    finished (`done` exists in its folder), its wrk figures per target, its workers' memory and
+    the JSON `files` (name → file) the run wrote."""
     hello = figures(work / "hello.wrk")
-    hello_rss = memory_mb(work / "hello.rss")
-    hello_pss = memory_mb(work / "hello.pss")
     rows = [("—", "hello-world /", hello)]
     per_database = {}
-    for name, label in DATABASES.items():
+    for name, label in databases.items():
         folder = work / name
-        if not (folder / "toggle.wrk").exists():
+        if not (folder / done).exists():
             continue
-        measured = {target: figures(folder / f"{target}.wrk") for target, _ in TARGETS}
+        measured = {target: figures(folder / f"{target}.wrk") for target, _ in targets}
         per_database[name] = {
             "measured": measured,
             "rss": memory_mb(folder / "workers.rss"),
             "pss": memory_mb(folder / "workers.pss"),
-            "probe": json.loads((folder / "probe.json").read_text()),
-            "seed": json.loads((folder / "seed.json").read_text()),
-            "before": json.loads((folder / "check-before.json").read_text()),
-            "after": json.loads((folder / "check-after.json").read_text()),
+            **{key: json.loads((folder / file).read_text()) for key, file in files.items()},
         }
-        rows += [(label, title, measured[target]) for target, title in TARGETS]
+        rows += [(label, title, measured[target]) for target, title in targets]
+    return hello, rows, per_database
 
+
+def print_load_table(rows: list, hello: dict) -> None:
     print()
     print("| database | target | req/s | p50 ms | p95 ms | p99 ms | answers | req/s ÷ hello |")
     print("|---|---|---:|---:|---:|---:|---|---:|")
     for database, title, f in rows:
         print(f"| {database} | {title} | {f['rps']:.0f} | {f['p50']:.1f} | {f['p95']:.1f} "
               f"| {f['p99']:.1f} | {answers(f)} | {f['rps'] / hello['rps']:.3f} |")
+
+
+def main(work: Path) -> None:
+    hello_rss = memory_mb(work / "hello.rss")
+    hello_pss = memory_mb(work / "hello.pss")
+    hello, rows, per_database = read_runs(
+        work, DATABASES, TARGETS, "toggle.wrk",
+        {"probe": "probe.json", "seed": "seed.json", "before": "check-before.json",
+         "after": "check-after.json"})
+    print_load_table(rows, hello)
 
     print()
     print("| database | worker RSS (PSS) after the load, MiB | SQL statements: list / list "

@@ -11,7 +11,6 @@ p50/p95/p99, the answers by status, socket errors), imported as it is.
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from pathlib import Path
 
@@ -38,35 +37,11 @@ GZIP_MAX = 200 * 1024
 FIRST_LOAD_MAX = 80 * 1024
 
 
-def ok_answers(f: dict) -> bool:
-    return set(f["statuses"]) == {200} and not any(f["socket"].values())
-
-
 def main(work: Path) -> None:
-    hello = figures(work / "hello.wrk")
-    rows = [("—", "hello-world /", hello)]
-    per_database = {}
-    for name, label in DATABASES.items():
-        folder = work / name
-        if not (folder / "writer.json").exists():
-            continue
-        measured = {target: figures(folder / f"{target}.wrk") for target, _ in TARGETS}
-        per_database[name] = {
-            "measured": measured,
-            "rss": memory_mb(folder / "workers.rss"),
-            "pss": memory_mb(folder / "workers.pss"),
-            "probe": json.loads((folder / "probe.json").read_text()),
-            "seed": json.loads((folder / "seed.json").read_text()),
-            "writer": json.loads((folder / "writer.json").read_text()),
-        }
-        rows += [(label, title, measured[target]) for target, title in TARGETS]
-
-    print()
-    print("| database | target | req/s | p50 ms | p95 ms | p99 ms | answers | req/s ÷ hello |")
-    print("|---|---|---:|---:|---:|---:|---|---:|")
-    for database, title, f in rows:
-        print(f"| {database} | {title} | {f['rps']:.0f} | {f['p50']:.1f} | {f['p95']:.1f} "
-              f"| {f['p99']:.1f} | {answers(f)} | {f['rps'] / hello['rps']:.3f} |")
+    hello, rows, per_database = ideas_table.read_runs(
+        work, DATABASES, TARGETS, "writer.json",
+        {"probe": "probe.json", "seed": "seed.json", "writer": "writer.json"})
+    ideas_table.print_load_table(rows, hello)
 
     print()
     print("In-process, `mapdata.features` for 20 random 1280 × 800 px boxes per zoom "
@@ -121,7 +96,7 @@ def main(work: Path) -> None:
         for target, title in TARGETS
     ] + [
         ("every answer 200, no socket errors (all targets)",
-         lambda d: all(ok_answers(d["measured"][t]) for t, _ in TARGETS)),
+         lambda d: all(ideas_table.ok_answers(d["measured"][t]) for t, _ in TARGETS)),
         ("in-process cold answer under 100 ms at every zoom 3–19 (median of 20 boxes)",
          lambda d: all(r["cold_ms_median"] < P95_MAX_MS for r in d["probe"]["sweep"])),
         (f"every answer under {GZIP_MAX // 1024} KB gzip (zooms 3–19, densest street box)",
