@@ -339,6 +339,7 @@ def test_the_process_page_links_to_capture_and_my_observations(app, signed_in, c
     html = signed_in.get(urls(campaign)["process"]).get_data(as_text=True)
     assert urls(campaign)["observe"] in html and urls(campaign)["mine"] in html
     assert f'href="{urls(campaign)["process"]}/map"' in html
+    assert f'href="{urls(campaign)["process"]}/observations/results"' in html
     anonymous = app.test_client().get(urls(campaign)["process"]).get_data(as_text=True)
     assert urls(campaign)["observe"] in anonymous and urls(campaign)["mine"] not in anonymous
 
