@@ -168,7 +168,14 @@
             window.location.assign(form.getAttribute("data-mine-url"));
             return;
           }
-          // Errors in the fields, a closed campaign, a lost session: the plain form shows them.
+          // A lost session: keep the observation on the phone (sent after logging in again)
+          // rather than losing what was typed and photographed to the log-in redirect.
+          if (response.status === 401) {
+            return queueForm(form).then(function () {
+              return showCount(queueBox.getAttribute("data-login"));
+            });
+          }
+          // Errors in the fields, a closed campaign: the plain form shows them.
           form.submit();
         });
       }, function () { return queueForm(form); }).catch(function () { return queueForm(form); });

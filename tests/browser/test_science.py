@@ -338,3 +338,32 @@ def test_with_the_server_gone_the_kept_page_opens_queues_and_sends_once(phone, l
         assert len(rows) == 1 and rows[0].location_source == "typed"
     finally:
         _stop(server, thread)
+
+
+def test_a_lost_session_keeps_the_observation_on_the_phone(phone, live_server, campaign):
+    """The session ends while the capture page is open: sending is answered 401, and the
+    observation waits on the phone instead of being lost to the log-in page; once the citizen
+    has logged in again, opening the capture page sends it, once."""
+    slug, ids = campaign
+    page, context, _ = phone()
+    url = f"{live_server.url}/{CITY}/p/{slug}/observe"
+    page.goto(url)
+    context.clear_cookies()
+    page.fill("#lat", "47.65")
+    page.fill("#lon", "26.25")
+    _fill(page, ids, "18.5")
+    page.get_by_role("button", name="Send the observation").click()
+    page.wait_for_function(
+        "document.getElementById('science-queue').innerText.includes('1 observation waiting')")
+    assert "log in again" in page.locator("#science-queue").inner_text()
+    assert _observations(live_server, ids["process"]) == []
+    page.goto(live_server.url + "/account/login")
+    page.fill("input[name=email]", CITIZEN)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    page.goto(url)
+    page.wait_for_function(
+        "document.getElementById('science-queue').innerText.includes('were sent')")
+    rows = _observations(live_server, ids["process"])
+    assert len(rows) == 1
