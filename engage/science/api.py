@@ -18,8 +18,10 @@ blueprint): public, no personal data, public positions only.
   created, modified, temporal coverage —, method, data-quality method with the verification
   statuses and automatic flags, spatial coverage, the fields, the distributions).
 
-Accepted observations whose Contribution is published, by default; `?status=pending,…` (or
-`all`) adds others among `mapdata.PUBLIC_STATUSES` — never rejected ones. The map's filters
+Accepted observations whose Contribution is published, by default; `?status=pending,…`,
+`?status=rejected` or `all` (every status) asks for others (`mapdata.PUBLIC_STATUSES`), each
+with its `status` column or property. Never in the data: the verifier's reason or identity,
+the observer's name, the true location. The map's filters
 (`value`, `number`/`min`/`max`, `from`/`to`) apply too; `?lang=en` gives option labels in
 English (Romanian by default). Unknown ids, other kinds and drafts are a JSON 404; bad
 arguments a JSON 400. ETags are the campaign's data version and the query (304 when they

@@ -18,10 +18,11 @@ effective one), `cell` (degrees, grid only), `total` (observations in the box).
 
 Only observations whose Contribution is published are ever counted (a hidden or rejected
 contribution hides its observation), with the requested verification statuses (`accepted` by
-default; a feature then carries its `status`, and a grid cell `statuses` by count, when others
-are requested). Filters are EXISTS conditions on `science_value` (a choice field's option, a
-yes/no answer, a number or count range) and a range of local (Europe/Bucharest) dates on
-`observed_at`.
+default; anyone may ask for the others, rejected ones included: a feature then carries its
+`status`, and a grid cell `statuses` by count, when others are requested). Nothing here ever
+reads a verifier's reason or identity, the true location or the observer. Filters are EXISTS
+conditions on `science_value` (a choice field's option, a yes/no answer, a number or count
+range) and a range of local (Europe/Bucharest) dates on `observed_at`.
 
 Cost: one statement for points, two for the grid (the GROUP BY over the map index alone, and
 the few observations whose contribution is not published, taken off in Python: joining every
@@ -84,9 +85,10 @@ POINT_BLOCK_ROWS = 4 * MAX_POINTS  # more in the missing blocks: the box is read
 # street-zoom points (≈ 230 bytes each, ~14 MiB) besides its grids.
 CACHE_ROWS = 60_000
 DEFAULT_STATUSES = ("accepted",)
-# What the public may ask for: a rejected observation is hidden from the public like a hidden
-# contribution; only the city's staff see rejected ones.
-PUBLIC_STATUSES = ("accepted", "pending", "needs_checking")
+# What the public may ask for: every verification status, rejected included (always shown with
+# its status; never the verifier's reason or name). Only a contribution that is not published
+# hides its observation from the public.
+PUBLIC_STATUSES: tuple[str, ...] = tuple(STATUSES)
 COORD_DECIMALS = 6
 # A contribution's statuses but "published", listed so that an index finds them (`!=` scans).
 UNPUBLISHED = ("pending", "hidden", "rejected", "deleted")

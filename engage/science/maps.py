@@ -13,9 +13,12 @@
   (`HX-Request`), a small page otherwise.
 
 Only science processes the visitor may see (drafts only for the city's staff; 404 otherwise).
-The public sees published observations with the public statuses (`mapdata.PUBLIC_STATUSES`;
-accepted by default); those who verify the campaign may ask for rejected ones too. Nobody is
-ever named and only the public position is used.
+The public sees published observations, accepted ones by default, and may ask for any other
+verification status, rejected included (`mapdata.PUBLIC_STATUSES`; `status=rejected`,
+`status=all`); each is then shown with its status (the features' `status`, the popup's badge,
+the legend). The verifier's reason and identity are never shown, nobody is ever named and only
+the public position is used. Those who verify the campaign may also open the popup of an
+observation whose contribution is not published.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ from engage.science.permissions import can_verify
 bp = Blueprint("science_results", __name__)
 
 LIST_SIZE = 50
-# Statuses whose popup the public may open: those the public may ask the map for.
+# Statuses whose popup the public may open: those the public may ask the map for (all of them).
 POPUP_STATUSES = mapdata.PUBLIC_STATUSES
 
 
@@ -80,8 +83,7 @@ def _science_process(process_slug: str) -> Process:
 
 
 def _allowed_statuses(process: Process) -> tuple[str, ...]:
-    if current_user.is_authenticated and can_verify(current_user, process):
-        return tuple(STATUSES)
+    """The statuses anyone may ask the map for: every one (accepted alone by default)."""
     return mapdata.PUBLIC_STATUSES
 
 
@@ -97,12 +99,16 @@ def _observation_url(observation_id: int) -> str:
                    process_slug=g.science_process.slug, observation_id=observation_id)
 
 
-def _download_urls(process: Process) -> dict[str, str] | None:
-    """The open data's addresses (only for public processes, as the API answers)."""
+def _download_urls(process: Process, statuses: tuple[str, ...] = mapdata.DEFAULT_STATUSES
+                   ) -> dict[str, str] | None:
+    """The open data's addresses (only for public processes, as the API answers); the
+    observations' follow the statuses the map shows (accepted only by default)."""
     if not process.is_public:
         return None
+    extra = {} if statuses == mapdata.DEFAULT_STATUSES else {"status": ",".join(statuses)}
     try:
-        return {kind: url_for(f"api.process_observations_{kind}", process_id=process.id)
+        return {kind: url_for(f"api.process_observations_{kind}", process_id=process.id,
+                              **(extra if kind != "metadata" else {}))
                 for kind in ("geojson", "csv", "metadata")}
     except BuildError:  # the API module is not registered (it is in the application)
         return None
@@ -164,7 +170,7 @@ def observation_map(city_slug: str, process_slug: str):  # noqa: ANN201
         filters=filters, statuses=statuses, allowed_statuses=allowed, STATUSES=STATUSES,
         error=error, choices=_filter_choices(fields), listed=listed, total=total,
         list_size=LIST_SIZE, bounds=bounds, query=query,
-        observation_url=_observation_url, downloads=_download_urls(process),
+        observation_url=_observation_url, downloads=_download_urls(process, statuses),
         licence_name=LICENCES.get(settings.licence) if settings else None,
         licence_url=LICENCE_URLS.get(settings.licence) if settings else None,
         is_staff=is_city_staff(current_user, g.city),

@@ -4,9 +4,10 @@
 how many await checking or were rejected), the summary table of the number fields (count,
 smallest, median, largest, with units), one chart per field beside a table with the same
 numbers, observations per day, and links to the map and the open data. `?status=all` counts
-every status but rejected (as the map and the open data: `stats.SHOWN_STATUSES`), with the
-counts split by status; anything else shows accepted observations only. The status choice
-is a plain GET form, so it works without JavaScript.
+every status, rejected included (as the map and the open data on request:
+`stats.SHOWN_STATUSES`), with the counts split by status (a column or note per status);
+anything else shows accepted observations only. The status choice is a plain GET form, so it
+works without JavaScript. The verifier's reason and identity are never shown.
 
 Who sees it: everyone for a public science process (published, closed, archived), the city's
 staff for a draft (`processes.permissions.can_view_process`); other kinds, other cities and

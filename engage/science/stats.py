@@ -4,10 +4,10 @@ page (charts and the summary table). Reading only; nothing here writes.
 What counts
 - Only observations whose Contribution is *published* (a hidden, rejected or deleted
   contribution hides its observation everywhere), and by default only the *accepted* ones;
-  `statuses` widens that (the page's "all statuses" shows every verification status, with the
-  counts split by status; rejected observations never, like the map and the open data). The
+  `statuses` widens that (the page's "all statuses" shows every verification status, rejected
+  included, with the counts split by status, like the map and the open data on request). The
   totals by status always cover every status, so the page can say how many await checking or
-  were rejected.
+  were rejected. No verifier's reason or identity is ever read.
 - Only the active fields are shown. An option that was deactivated still shows when some
   counted observation chose it (marked `inactive`), so the counts add up.
 - A field's *base* is the number of counted observations with a value for it. Percentages of
@@ -72,9 +72,8 @@ from engage.science.models import (
 DEFAULT_STATUSES: tuple[str, ...] = ("accepted",)
 # Every verification status, in the order the page shows them (accepted first).
 ALL_STATUSES: tuple[str, ...] = ("accepted", *(s for s in STATUSES if s != "accepted"))
-# What "all statuses" shows the public: every status but rejected, as the map and the open
-# data do (`mapdata.PUBLIC_STATUSES`): a rejected observation's values are never charted, only
-# counted in the totals.
+# What "all statuses" shows the public: every status, rejected included, split by status, as
+# the map and the open data do on request (`mapdata.PUBLIC_STATUSES`).
 SHOWN_STATUSES: tuple[str, ...] = tuple(s for s in ALL_STATUSES if s in PUBLIC_STATUSES)
 NUMBER_TYPES = ("number", "count")
 MAX_BINS = 10
@@ -182,8 +181,8 @@ def field_decimals(field_: Field) -> int:
 
 def parse_statuses(value: str | None) -> tuple[str, ...]:
     """The statuses a query-string value asks for: "all" → every status shown to the public
-    (`SHOWN_STATUSES`: all but rejected); anything else (nothing, unknown words) → accepted
-    only."""
+    (`SHOWN_STATUSES`: all four, rejected included); anything else (nothing, unknown words)
+    → accepted only."""
     return SHOWN_STATUSES if value == "all" else DEFAULT_STATUSES
 
 

@@ -64,7 +64,7 @@ def test_the_list_follows_the_filters_without_javascript(client, campaign, proto
 
 
 @pytest.mark.parametrize("args", [{"from": "soon"}, {"value": "<script>"},
-                                  {"status": "rejected"}])
+                                  {"status": "refused"}, {"status": "<script>"}])
 def test_bad_filters_say_so(client, campaign, args):
     page = client.get(page_url(campaign), query_string=args)
     assert page.status_code == 200
@@ -143,7 +143,7 @@ def test_geojson_grid(client, campaign):
 
 @pytest.mark.parametrize("args", [
     {"bbox": "1,2,3"}, {"bbox": "44.5,26,44.3,26.2"}, {"bbox": "nan,1,2,3"}, {"bbox": ""},
-    {"zoom": "23"}, {"zoom": "x"}, {"zoom": ""}, {"status": "rejected"}, {"from": "x"},
+    {"zoom": "23"}, {"zoom": "x"}, {"zoom": ""}, {"status": "refused"}, {"from": "x"},
     {"value": "1:<b>"},
 ])
 def test_geojson_bad_input_is_a_json_400(client, campaign, args):
@@ -152,17 +152,43 @@ def test_geojson_bad_input_is_a_json_400(client, campaign, args):
     assert answer.is_json and answer.get_json()["error"]["status"] == 400
 
 
-def test_rejected_only_for_those_who_verify(client, campaign, city, make_user, make_role,
-                                            login_as):
+def test_rejected_only_on_request_with_their_status(client, campaign):
+    accepted = add_observation(campaign)
     rejected = add_observation(campaign, status="rejected")
-    assert geojson(client, campaign, status="rejected").status_code == 400
-    assert geojson(client, campaign, status="all").get_json()["features"] == []
-    moderator = make_user()
-    make_role(moderator, city, "moderator")
-    login_as(client, moderator)
+    add_observation(campaign, status="rejected", contribution_status="hidden")
+    # Accepted only by default.
+    data = geojson(client, campaign).get_json()
+    assert [f["properties"]["id"] for f in data["features"]] == [accepted.id]
+    # Anyone may ask for rejected ones; each carries its status.
     data = geojson(client, campaign, status="rejected").get_json()
     assert [f["properties"]["id"] for f in data["features"]] == [rejected.id]
     assert data["features"][0]["properties"]["status"] == "rejected"
+    data = geojson(client, campaign, status="all").get_json()
+    assert {f["properties"]["id"]: f["properties"]["status"] for f in data["features"]} == {
+        accepted.id: "accepted", rejected.id: "rejected"}
+    # The grid says so too.
+    cells = geojson(client, campaign, status="all", zoom="12").get_json()
+    assert sum(sum(f["properties"]["statuses"].values()) for f in cells["features"]) == 2
+    assert any("rejected" in f["properties"]["statuses"] for f in cells["features"])
+
+
+def test_the_page_lists_rejected_ones_only_on_request(client, campaign):
+    rejected = add_observation(campaign, status="rejected")
+    html = client.get(page_url(campaign)).get_data(as_text=True)
+    assert f"/map/observations/{rejected.id}" not in html
+    assert 'name="status" value="rejected"' in html  # anyone may ask for them
+    html = client.get(page_url(campaign), query_string={"status": "rejected"}
+                      ).get_data(as_text=True)
+    assert 'role="alert"' not in html
+    assert f"/map/observations/{rejected.id}" in html
+    assert 'badge-science-rejected">Rejected' in html  # in the list
+    assert 'science-dot-rejected' in html  # and in the legend
+    # The downloads follow the statuses shown.
+    assert f"/api/v1/processes/{campaign.id}/observations.csv?status=rejected" in html
+    assert "Download the observations shown, with their status:" in html
+    html = client.get(page_url(campaign), query_string={"status": "all"}).get_data(as_text=True)
+    assert f"/map/observations/{rejected.id}" in html
+    assert "observations.geojson?status=pending,accepted,needs_checking,rejected" in html
 
 
 # ---------------------------------------------------------------- the popup
@@ -189,11 +215,28 @@ def test_popup_fragment(client, campaign, protocol, make_user):
     assert full.status_code == 200 and "<html" in full.get_data(as_text=True)
 
 
+def test_popup_of_a_rejected_one_shows_its_status_not_the_reason(client, campaign, city,
+                                                                 make_user, make_role):
+    verifier = make_user(display_name="Vera Verificatoare")
+    make_role(verifier, city, "moderator")
+    observation = add_observation(campaign, status="rejected", commit=False)
+    observation.reason = "Secret reason: the photo shows a car park"
+    observation.verified_by_id = verifier.id
+    db.session.commit()
+    html = client.get(page_url(campaign, f"/map/observations/{observation.id}"),
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'badge-science-rejected">Rejected' in html
+    assert "Secret reason" not in html and "car park" not in html
+    assert "Vera Verificatoare" not in html and verifier.email not in html
+
+
 @pytest.mark.parametrize(("status", "contribution_status", "public"), [
     ("accepted", "published", True),
     ("pending", "published", True),
-    ("rejected", "published", False),
+    ("rejected", "published", True),
+    ("needs_checking", "published", True),
     ("accepted", "hidden", False),
+    ("rejected", "hidden", False),
     ("accepted", "pending", False),
 ])
 def test_popup_visibility(client, campaign, city, make_user, make_role, login_as, status,

@@ -91,11 +91,15 @@ def test_filters_are_normalised():
 def test_statuses():
     assert mapdata.parse_statuses([]) == ("accepted",)
     assert mapdata.parse_statuses(["pending,accepted"]) == ("pending", "accepted")
-    assert mapdata.parse_statuses(["all"]) == ("pending", "accepted", "needs_checking")
-    for hostile in (["rejected"], ["<b>"], ["accepted,nope"]):
+    # Every status may be asked for, rejected included; `all` is all four.
+    assert mapdata.parse_statuses(["all"]) == ("pending", "accepted", "needs_checking",
+                                               "rejected")
+    assert mapdata.parse_statuses(["rejected"]) == ("rejected",)
+    assert mapdata.parse_statuses(["rejected", "accepted"]) == ("accepted", "rejected")
+    for hostile in (["<b>"], ["accepted,nope"], ["REJECTED"], ["hidden"]):
         with pytest.raises(mapdata.MapQueryError):
             mapdata.parse_statuses(hostile)
-    assert "rejected" in mapdata.parse_statuses(["all"], allowed=mapdata.STATUSES)
+    assert mapdata.parse_statuses(["all"], allowed=("accepted",)) == ("accepted",)
 
 
 # ---------------------------------------------------------------- points and grid
@@ -187,6 +191,26 @@ def test_statuses_shown(campaign):
         (accepted.id, "accepted"), (pending.id, "pending")}
     grid = mapdata.features(campaign, box(), 8, statuses=("accepted", "pending"))
     assert grid["features"][0]["properties"]["statuses"] == {"accepted": 1, "pending": 1}
+
+
+def test_rejected_ones_only_on_request_with_their_status(campaign):
+    accepted = add_observation(campaign, commit=False)
+    rejected = add_observation(campaign, status="rejected", lat=44.45, commit=False)
+    add_observation(campaign, status="rejected", lat=44.46, contribution_status="hidden")
+    for zoom in (8, 17):
+        default = mapdata.features(campaign, box(), zoom)
+        assert default["properties"]["total"] == 1
+    only = mapdata.features(campaign, box(), 17, statuses=mapdata.parse_statuses(["rejected"]))
+    assert [(f["properties"]["id"], f["properties"]["status"]) for f in only["features"]] == [
+        (rejected.id, "rejected")]
+    every = mapdata.features(campaign, box(), 17, statuses=mapdata.parse_statuses(["all"]))
+    assert {(f["properties"]["id"], f["properties"]["status"]) for f in every["features"]} == {
+        (accepted.id, "accepted"), (rejected.id, "rejected")}
+    grid = mapdata.features(campaign, box(), 8, statuses=mapdata.parse_statuses(["all"]))
+    assert grid["features"][0]["properties"]["statuses"] == {"accepted": 1, "rejected": 1}
+    listed, total = mapdata.first_observations(campaign, mapdata.Filters(),
+                                               mapdata.parse_statuses(["all"]), 50)
+    assert total == 2 and {row[2] for row in listed} == {"accepted", "rejected"}
 
 
 @pytest.mark.parametrize("contribution_status", ["hidden", "rejected", "pending", "deleted"])

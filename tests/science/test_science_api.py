@@ -81,12 +81,64 @@ def test_geojson(client, campaign, protocol, observed):
 def test_other_statuses_on_request(client, campaign, observed):
     data = client.get(url(campaign, "observations.geojson?status=all")).get_json()
     statuses = {f["properties"]["id"]: f["properties"]["status"] for f in data["features"]}
+    # `all` is every status, rejected included; never a hidden contribution's observation.
     assert statuses == {observed["first"].id: "accepted", observed["second"].id: "accepted",
-                        observed["pending"].id: "pending"}
-    for bad in ("rejected", "x", "accepted,rejected"):
+                        observed["pending"].id: "pending", observed["rejected"].id: "rejected"}
+    data = client.get(url(campaign, "observations.geojson?status=rejected")).get_json()
+    assert [(f["properties"]["id"], f["properties"]["status"]) for f in data["features"]] == [
+        (observed["rejected"].id, "rejected")]
+    assert data["properties"]["statuses"] == ["rejected"]
+    data = client.get(url(campaign, "observations.geojson?status=accepted,rejected")).get_json()
+    assert {f["properties"]["status"] for f in data["features"]} == {"accepted", "rejected"}
+    rows = list(csv.DictReader(io.StringIO(client.get(url(
+        campaign, "observations.csv?status=rejected")).get_data().decode("utf-8-sig"))))
+    assert [(int(row["id"]), row["status"]) for row in rows] == [
+        (observed["rejected"].id, "rejected")]
+    for bad in ("refused", "x", "accepted,nope", "hidden", "<b>"):
         answer = client.get(url(campaign, f"observations.geojson?status={bad}"))
         assert answer.status_code == 400 and answer.get_json()["error"]["status"] == 400
     assert client.get(url(campaign, "observations.csv?lang=xx")).status_code == 400
+
+
+def test_a_rejected_ones_reason_and_verifier_never_in_public_output(
+        client, campaign, city, protocol, make_user, make_role):
+    """The verifier's reason text and identity stay private everywhere the public may ask for
+    a rejected observation: the map (page, GeoJSON, popup), the open data, the results page."""
+    verifier = make_user(display_name="Vera Verificatoare")
+    make_role(verifier, city, "moderator")
+    author = make_user(display_name="Ioana Popescu")
+    rejected = add_observation(campaign, author, status="rejected", lat=44.431234,
+                               lon=26.101234, values=[(protocol["temperature"], 21)],
+                               commit=False)
+    rejected.reason = "SECRET-REASON the photo shows a car park"
+    rejected.verified_by_id = verifier.id
+    rejected.verified_at = datetime(2026, 6, 2, 9, 0, tzinfo=UTC)
+    db.session.commit()
+    base = f"/{city.slug}/p/{campaign.slug}"
+    outputs = {
+        "api geojson": url(campaign, "observations.geojson?status=rejected"),
+        "api geojson all": url(campaign, "observations.geojson?status=all"),
+        "api csv": url(campaign, "observations.csv?status=all"),
+        "metadata": url(campaign, "metadata.json"),
+        "map page": f"{base}/map?status=rejected",
+        "map geojson": f"{base}/map.geojson?bbox=44.38,26.0,44.5,26.2&zoom=17&status=all",
+        "map grid": f"{base}/map.geojson?bbox=44.38,26.0,44.5,26.2&zoom=12&status=rejected",
+        "popup": f"{base}/map/observations/{rejected.id}",
+        "results": f"{base}/observations/results?status=all",
+    }
+    for name, address in outputs.items():
+        answer = client.get(address)
+        assert answer.status_code == 200, name
+        text = answer.get_data(as_text=True)
+        assert "SECRET-REASON" not in text and "car park" not in text, name
+        assert "Vera Verificatoare" not in text and verifier.email not in text, name
+        assert "Ioana Popescu" not in text and author.email not in text, name
+        assert "44.431234" not in text and "26.101234" not in text, name
+        assert "verified_by" not in text and "reason" not in text.lower(), name
+    # Each of them does show the rejected observation, with its status.
+    assert str(rejected.id) in client.get(outputs["api csv"]).get_data(as_text=True)
+    assert "Rejected" in client.get(outputs["popup"]).get_data(as_text=True)
+    assert "Rejected</th>" in client.get(outputs["results"]).get_data(as_text=True)
 
 
 def test_csv(client, campaign, protocol, observed):
@@ -156,6 +208,11 @@ def test_metadata(client, campaign, protocol, observed):
     assert data["dates"]["temporal_coverage"]["start"].endswith("Z")
     assert {s["code"] for s in data["data_quality_method"]["statuses"]} == {
         "pending", "accepted", "needs_checking", "rejected"}
+    # Every status may be asked for; accepted alone is the default.
+    assert {(s["code"], s["public"], s["default"])
+            for s in data["data_quality_method"]["statuses"]} == {
+        ("pending", True, False), ("accepted", True, True), ("needs_checking", True, False),
+        ("rejected", True, False)}
     assert {f["code"] for f in data["data_quality_method"]["automatic_flags"]} >= {
         "out_of_range", "outside_area"}
     west, south, east, north = data["spatial_coverage"]["bbox"]

@@ -234,8 +234,9 @@ def test_hidden_contributions_and_other_statuses_are_left_out_by_default(campaig
     assert found.totals == {"accepted": 1, "pending": 1, "rejected": 1, "needs_checking": 1}
     result = found.result(temperature.id)
     assert (result.answered, result.minimum, result.maximum) == (1, 20.0, 20.0)
-    every = stats.compute(campaign, stats.ALL_STATUSES)
+    every = stats.compute(campaign, stats.parse_statuses("all"))
     assert every.observations == 4 and every.all_statuses
+    assert every.statuses == ("accepted", "pending", "needs_checking", "rejected")
     result = every.result(temperature.id)
     assert (result.answered, result.minimum, result.median, result.maximum) == (4, 20, 27.5, 35)
     assert result.answered_by_status == {"accepted": 1, "pending": 1, "rejected": 1,
@@ -246,7 +247,9 @@ def test_hidden_contributions_and_other_statuses_are_left_out_by_default(campaig
 
 def test_parse_statuses():
     assert stats.parse_statuses(None) == ("accepted",)
-    assert stats.parse_statuses("all") == ("accepted", "pending", "needs_checking")
+    # "all" is every status, rejected included.
+    assert stats.parse_statuses("all") == ("accepted", "pending", "needs_checking", "rejected")
+    assert stats.SHOWN_STATUSES == stats.ALL_STATUSES
     assert stats.parse_statuses("<script>") == ("accepted",)
 
 

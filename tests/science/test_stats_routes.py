@@ -97,13 +97,18 @@ def test_status_selector(client, campaign, protocol):
     add_observation(campaign, values=[(protocol["temperature"], 50)], status="rejected")
     accepted = main_of(client.get(url(campaign)))
     assert 'value="accepted" checked' in accepted and "Needs checking</th>" not in accepted
-    assert accepted.index("Accepted only") < accepted.index("Also those not checked yet")
+    assert accepted.index("Accepted only") < accepted.index("Every status, rejected included")
+    # By default a rejected one is only counted in a note, its values never charted.
+    assert "1 rejected observation is not counted here." in accepted
+    assert "50 °C" not in accepted and "Rejected</th>" not in accepted
     every = main_of(client.get(url(campaign, "?status=all")))
     assert 'value="all" checked' in every
-    # Accepted and not yet checked ones; rejected ones are only counted, never charted.
-    assert "10</strong>" in every and "accepted or not checked yet" in every
-    assert "1 rejected observation is not counted here." in every
-    assert "50 °C" not in every and "Rejected</th>" not in every
+    # On request every status, rejected included, each in its own column.
+    assert "11</strong>" in every and "observations counted, whatever their status" in every
+    assert "not counted here" not in every
+    assert "50 °C" in every  # the largest temperature, from the rejected one
+    assert "Rejected</th>" in every
+    assert re.search(r"Rejected</th><td class=\"num\">1</td>", every)
     # A status column in the tables, and the totals by status.
     assert "Not checked yet</th>" in every and "Needs checking</th>" in every
     assert re.search(r"Not checked yet</th><td class=\"num\">2</td>", every)
