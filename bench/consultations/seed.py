@@ -252,22 +252,22 @@ def _value(question: Any, rng: random.Random) -> Any:
 # ---------------------------------------------------------------- seeding
 
 
+def ideas_seed():  # noqa: ANN201
+    """The ideas benchmark's seed module, for its shared helpers (Laps, insert_rows)."""
+    return load_module("bench_ideas_seed", HERE.parent / "ideas" / "seed.py")
+
+
 def insert_rows(table, rows: list[dict]) -> None:  # noqa: ANN001
     """Bulk inserts in chunks: the ideas benchmark's helper."""
-    load_module("bench_ideas_seed", HERE.parent / "ideas" / "seed.py").insert_rows(table, rows)
+    ideas_seed().insert_rows(table, rows)
 
 
 def seed(args: argparse.Namespace) -> dict:
     rng = random.Random(20261201)
     now = datetime.now(UTC).replace(microsecond=0)
     opened = now - timedelta(days=30)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        timings[name] = round(time.perf_counter() - clock, 2)
-        clock = time.perf_counter()
+    lap = ideas_seed().Laps()
+    timings = lap.timings
 
     engine = db.engine
     db.create_all()

@@ -87,7 +87,22 @@ def skewed_picker(rng: random.Random, items: list[int], offset: float):
     return pick
 
 
+class Laps:
+    """Seconds per seeding step for the report: call `lap("users")` after each step; the
+    figures are in `lap.timings`. Shared with the other benchmarks' seeds."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._clock, 2)
+        self._clock = now
+
+
 def insert_rows(table, rows: list[dict]) -> None:  # noqa: ANN001
+    """Bulk inserts in chunks (SQLAlchemy Core executemany); shared with the other seeds."""
     connection = db.session.connection()
     for start in range(0, len(rows), CHUNK):
         connection.execute(table.insert(), rows[start:start + CHUNK])
@@ -96,13 +111,8 @@ def insert_rows(table, rows: list[dict]) -> None:  # noqa: ANN001
 def seed(args: argparse.Namespace) -> dict:
     rng = random.Random(20261123)
     now = datetime.now(UTC).replace(microsecond=0)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        timings[name] = round(time.perf_counter() - clock, 2)
-        clock = time.perf_counter()
+    lap = Laps()
+    timings = lap.timings
 
     engine = db.engine
     db.create_all()

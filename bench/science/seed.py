@@ -25,6 +25,7 @@ an empty database: `python bench/science/seed.py --out DIR [--observations N]`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import random
@@ -54,17 +55,23 @@ from engage.science.models import (
 
 CITY_SLUG = "orasul-bench"
 PROCESS_SLUG = "harta-caldurii"
-CHUNK = 5_000
 # Suceava's centre and an area of about 13 × 13 km around it.
 CENTRE = (47.651, 26.255)
 HALF_LAT, HALF_LON = 0.06, 0.09
 STATUSES = (("accepted", 85), ("pending", 8), ("needs_checking", 4), ("rejected", 3))
 
 
-def insert_rows(table, rows: list[dict]) -> None:  # noqa: ANN001
-    connection = db.session.connection()
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(table.insert(), rows[start:start + CHUNK])
+def _load(name: str, path: Path):  # noqa: ANN202
+    """A file of another benchmark folder, imported under its own name (not packages)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The ideas benchmark's seed: its shared helpers (Laps, insert_rows in chunks).
+ideas_seed = _load("bench_ideas_seed", Path(__file__).resolve().parent.parent / "ideas" / "seed.py")
+insert_rows = ideas_seed.insert_rows
 
 
 def area_bounds() -> tuple[float, float, float, float]:
@@ -75,13 +82,8 @@ def area_bounds() -> tuple[float, float, float, float]:
 def seed(args: argparse.Namespace) -> dict:
     rng = random.Random(20261130)
     now = datetime.now(UTC).replace(microsecond=0)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        timings[name] = round(time.perf_counter() - clock, 2)
-        clock = time.perf_counter()
+    lap = ideas_seed.Laps()
+    timings = lap.timings
 
     engine = db.engine
     db.create_all()
