@@ -5,7 +5,7 @@
 // other request (other pages, POSTs, the JSON sync, photos, other hosts) goes to the network.
 "use strict";
 
-var CACHE = "engage-science-v2";
+var CACHE = "engage-science-v3";
 var ASSETS = [
   "/static/css/engage.css",
   "/static/js/engage.js",

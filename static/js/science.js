@@ -134,7 +134,7 @@
     var now = new Date(), pad = function (n) { return (n < 10 ? "0" : "") + n; };
     return now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) + "T" + pad(now.getHours()) + ":" + pad(now.getMinutes());
   }
-  function queueForm(form) {
+  function queueForm(form, note) {
     var item = {id: form.elements.client_id.value, url: window.location.pathname, created: Date.now(), fields: [], files: []};
     new FormData(form).forEach(function (value, name) {
       if (name === "csrf_token") { return; }
@@ -147,7 +147,7 @@
       if (form.elements.observed_at) { form.elements.observed_at.value = localNow(); }
       document.dispatchEvent(new CustomEvent("science:cleared"));
       window.scrollTo(0, 0);
-      return showCount(queueBox.getAttribute("data-queued"));
+      return showCount(note || queueBox.getAttribute("data-queued"));
     });
   }
   function capture(form) {
@@ -170,11 +170,7 @@
           }
           // A lost session: keep the observation on the phone (sent after logging in again)
           // rather than losing what was typed and photographed to the log-in redirect.
-          if (response.status === 401) {
-            return queueForm(form).then(function () {
-              return showCount(queueBox.getAttribute("data-login"));
-            });
-          }
+          if (response.status === 401) { return queueForm(form, queueBox.getAttribute("data-login")); }
           // Errors in the fields, a closed campaign: the plain form shows them.
           form.submit();
         });
