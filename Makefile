@@ -93,11 +93,15 @@ browser:
 	  fi; \
 	fi
 
+# The suite runs on every core (pytest-xdist): each worker has its own database and live
+# server. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
+
 test: install browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 test-postgres: install browser
-	ENGAGE_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest
+	ENGAGE_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check engage tests bench
