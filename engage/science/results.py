@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from werkzeug.routing import BuildError
 
 from engage.core import charts
 from engage.core.auth import public
@@ -37,10 +36,8 @@ from engage.science.models import FIELD_TYPES, STATUSES
 
 bp = Blueprint("science_stats", __name__)
 
-# The map (another part of the issue: `observation_map`; `map_page` was its planned name).
-MAP_ENDPOINTS = ("science_results.observation_map", "science_results.map_page")
-# The open-data downloads on the shared API blueprint: (endpoint, link text). A link is shown
-# only when its endpoint exists and builds; drafts get none (the API answers 404 for them).
+# The open-data downloads on the shared API blueprint: (endpoint, link text); drafts get none
+# (the API answers 404 for them).
 DOWNLOADS = (
     ("api.process_observations_geojson", _l("The observations (GeoJSON, for maps)")),
     ("api.process_observations_csv", _l("The observations (CSV, for spreadsheets)")),
@@ -56,17 +53,6 @@ def _helpers() -> dict[str, Any]:
 
 def _campaign(process_slug: str) -> Process:
     return process_of_kind(process_slug, "science", visible=True)
-
-
-def link_to(endpoint: str, **values: Any) -> str | None:
-    """The URL of `endpoint`, or None while that endpoint does not exist (another part of the
-    issue builds it) or does not take these values."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 @bp.get("/<city_slug>/p/<process_slug>/observations/results")
@@ -89,13 +75,12 @@ def _render_body(process: Process, choice: str, version: int) -> str:
     found = stats.compute(process, stats.parse_statuses(choice), version=version)
     # The map and the downloads follow the status choice (both read `status=all` alike).
     extra = {"status": "all"} if choice == "all" else {}
-    map_url = next((url for endpoint in MAP_ENDPOINTS
-                    if (url := link_to(endpoint, city_slug=g.city.slug,
-                                       process_slug=process.slug, **extra))), None)
+    map_url = url_for("science_results.observation_map", city_slug=g.city.slug,
+                      process_slug=process.slug, **extra)
     downloads = []
     if process.is_public:
-        downloads = [(name, url) for endpoint, name in DOWNLOADS
-                     if (url := link_to(endpoint, process_id=process.id, **extra))]
+        downloads = [(name, url_for(endpoint, process_id=process.id, **extra))
+                     for endpoint, name in DOWNLOADS]
     return render_template(
         "science/_stats_body.html", city=g.city, process=process, stats=found, choice=choice,
         map_url=map_url, downloads=downloads, status_keys=list(found.statuses),
