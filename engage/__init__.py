@@ -75,7 +75,17 @@ def _init_migrations(app: Flask) -> None:
 
 def _register_features(app: Flask) -> None:
     import engage.core.audit  # noqa: F401
-    from engage import accounts, api, cities, cli, consultations, ideas, processes, science
+    from engage import (
+        accounts,
+        api,
+        cities,
+        cli,
+        consultations,
+        ideas,
+        livinglabs,
+        processes,
+        science,
+    )
 
     accounts.init_app(app)
     cities.init_app(app)
@@ -83,6 +93,7 @@ def _register_features(app: Flask) -> None:
     ideas.init_app(app)
     consultations.init_app(app)
     science.init_app(app)
+    livinglabs.init_app(app)
     api.init_app(app)
     cli.init_app(app)
 

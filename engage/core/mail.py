@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
-from sqlalchemy import String, Text, or_, select
+from sqlalchemy import JSON, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engage.core.db import utcnow
@@ -38,12 +38,17 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Text attachments: [{"filename", "content_type" ("text/calendar; method=REQUEST"), "text"}].
+    attachments: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
 
 
-def queue_mail(recipient: str, template: str, language: str, **context: object) -> OutboxMessage:
+def queue_mail(recipient: str, template: str, language: str,
+               attachments: list[dict[str, str]] | None = None,
+               **context: object) -> OutboxMessage:
     """Render `mail/<template>.txt` in `language` and put it in the outbox.
 
-    The template's first line is the subject, the rest the body.
+    The template's first line is the subject, the rest the body. `attachments` are text files
+    sent with it (see `OutboxMessage.attachments`), such as an invitation's `.ics`.
     """
     with force_locale(language):
         rendered = render_template(f"mail/{template}.txt", **context).strip("\n")
@@ -53,6 +58,7 @@ def queue_mail(recipient: str, template: str, language: str, **context: object) 
         subject=subject.strip(),
         body=body.strip() + "\n",
         language=language,
+        attachments=attachments or None,
     )
     db.session.add(message)
     db.session.flush()
@@ -71,6 +77,13 @@ def _build(message: OutboxMessage, readable: bool = False) -> EmailMessage:
     email.set_content(message.body, cte="8bit" if readable else "quoted-printable")
     # After set_content, which replaces every Content-* header.
     email["Content-Language"] = message.language
+    for attachment in message.attachments or ():
+        content_type, *parameters = attachment["content_type"].split(";")
+        # A str payload is always sent as text/<subtype>: only text attachments are kept.
+        subtype = content_type.strip().split("/")[1]
+        params = dict(part.strip().split("=", 1) for part in parameters if "=" in part)
+        email.add_attachment(attachment["text"], subtype=subtype, filename=attachment["filename"],
+                             params=params)
     return email
 
 

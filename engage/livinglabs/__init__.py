@@ -1,0 +1,16 @@
+"""Living labs: the sessions of a *livinglab* process (workshops, site visits, webinars,
+national working meetings), people's registrations with capacity, per-group caps and a
+waitlist, their tickets, calendars and cancellations, the organisers' attendee lists, messages
+and exports, check-in at the door, and the outcome and stakeholder mix after a session.
+
+Modules: `models`; `services` (registering, confirming, cancelling, promoting, checking in —
+the rules that hold under load), `sessions` (the organisers' session services), `calendar`
+(iCalendar files and feeds), `tickets` (QR codes), `mail` (the participants' e-mails);
+`routes` (the participants' pages), `manage` (the organisers' pages), `checkin` (the door),
+`api` (open data).
+"""
+
+
+def init_app(app) -> None:  # noqa: ANN001
+    """Register the living-lab blueprints (each module adds its own lines below)."""
+    from engage.livinglabs import models  # noqa: F401  (the tables)
