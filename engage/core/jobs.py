@@ -90,6 +90,19 @@ def send_idea_digests() -> int:
         return sent
 
 
+@huey.periodic_task(local_crontab(minute="30", hour="3"))
+def purge_living_lab_answers() -> int:
+    """Every night at 03:30 Bucharest time: delete the accessibility and dietary needs people
+    gave for living-lab sessions that ended longer ago than their living lab keeps them."""
+    from engage.extensions import db
+    from engage.livinglabs.services import purge_sensitive_answers
+
+    with _app().app_context():
+        purged = purge_sensitive_answers()
+        db.session.commit()
+        return purged
+
+
 @huey.task(retries=2, retry_delay=60)
 def notify_idea_status(change_id: int) -> int:
     """Tell an idea's followers about a status change, outside the moderator's request (an idea

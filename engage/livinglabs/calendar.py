@@ -15,11 +15,13 @@ from datetime import timedelta
 from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from engage.core.db import utcnow
 from engage.core.i18n import localized
 from engage.livinglabs.models import LabSession, Registration
+
+# icalendar (with dateutil and pytz, ~80 modules) is imported where a calendar is made, not with
+# this module: most web workers never make one, and each worker's memory is budgeted.
 
 PRODUCT_ID = "-//engage//living labs//RO"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -35,7 +37,9 @@ def session_url(session: LabSession) -> str:
 
 
 def _event(session: LabSession, language: str, *, online_link: bool,
-           cancelled: bool = False) -> Event:
+           cancelled: bool = False):  # noqa: ANN202 (an icalendar Event)
+    from icalendar import Event
+
     event = Event()
     event.add("uid", event_uid(session))
     event.add("dtstamp", utcnow())
@@ -61,7 +65,9 @@ def _event(session: LabSession, language: str, *, online_link: bool,
     return event
 
 
-def _calendar(method: str | None, events: Iterable[Event], name: str | None = None) -> str:
+def _calendar(method: str | None, events: Iterable, name: str | None = None) -> str:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -83,6 +89,8 @@ def registration_ics(registration: Registration, *, cancel: bool = False) -> str
     """The event for a registered person's own calendar: METHOD:REQUEST while they hold a seat
     or wait for one (the online link only with a seat), METHOD:CANCEL to remove it."""
     session = registration.session
+    from icalendar import vCalAddress, vText
+
     event = _event(session, registration.language, online_link=registration.has_seat,
                    cancelled=cancel)
     organiser = vCalAddress(f"mailto:{current_app.config['MAIL_SENDER']}")

@@ -59,13 +59,24 @@ class RegistrationError(ValueError):
 
     def __init__(self, message: object, field: str | None = None,
                  registration: Registration | None = None) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
         self.field = field
         self.registration = registration
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+class _Later:
+    """A value put into a lazy message that is itself worked out only when the message is
+    shown, in the reader's language (a list of translated labels, say)."""
+
+    def __init__(self, make: Any) -> None:
+        self.make = make
+
+    def __str__(self) -> str:
+        return str(self.make())
 
 
 CLOSED_MESSAGES = {
@@ -186,7 +197,8 @@ def check_can_register(session: LabSession, stakeholder_type: str) -> None:
         raise RegistrationError(_l("Choose who you take part as."), "stakeholder_type")
     groups = session.stakeholder_groups or []
     if groups and stakeholder_type not in groups:
-        names = ", ".join(str(STAKEHOLDER_TYPES[g]) for g in groups if g in STAKEHOLDER_TYPES)
+        names = _Later(lambda: ", ".join(str(STAKEHOLDER_TYPES[g]) for g in groups
+                                         if g in STAKEHOLDER_TYPES))
         raise RegistrationError(
             _l("This session is for: %(groups)s.", groups=names), "stakeholder_type")
 
@@ -433,7 +445,8 @@ def check_in(session: LabSession, ticket: str, actor: User) -> tuple[Registratio
     if registration.status not in ("confirmed", "no_show"):
         raise RegistrationError(
             _l("This ticket is not for a confirmed place (%(status)s).",
-               status=registration.status_label), "code", registration=registration)
+               status=_Later(lambda: registration.status_label)), "code",
+            registration=registration)
     mark_attended(registration, actor)
     return registration, False
 
