@@ -15,7 +15,8 @@ POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1/
 PY_STAMP := $(VENV)/.engage-installed
 NODE_STAMP := node_modules/.engage-installed
 VENDOR := static/vendor
-VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/axe.min.js $(VENDOR)/leaflet/.copied
+VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/axe.min.js $(VENDOR)/leaflet/.copied \
+                $(VENDOR)/jsQR.js
 # Every catalog that exists gets compiled; none yet is fine (the pattern rule has no work).
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
@@ -55,6 +56,11 @@ $(VENDOR)/htmx.min.js: $(NODE_STAMP)
 $(VENDOR)/axe.min.js: $(NODE_STAMP)
 	mkdir -p $(@D)
 	cp node_modules/axe-core/axe.min.js $@
+
+# The QR reader of the living-lab check-in page, where the browser has no BarcodeDetector.
+$(VENDOR)/jsQR.js: $(NODE_STAMP)
+	mkdir -p $(@D)
+	cp node_modules/jsqr/dist/jsQR.js $@
 
 $(VENDOR)/leaflet/.copied: $(NODE_STAMP)
 	rm -rf $(@D)
@@ -141,3 +147,8 @@ bench-consultations: install
 .PHONY: bench-science
 bench-science: install
 	bash bench/science/run.sh
+
+# The living-lab benchmark of issue 6 (PostgreSQL and SQLite, about 2 minutes): bench/README.md.
+.PHONY: bench-livinglabs
+bench-livinglabs: install
+	bash bench/livinglabs/run.sh

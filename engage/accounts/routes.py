@@ -39,6 +39,7 @@ from engage.accounts.forms import (
 from engage.accounts.models import User
 from engage.cities.services import roles_of_person
 from engage.core.auth import login_required, public
+from engage.core.db import writes_on_get
 from engage.core.htmx import redirect_after_post
 from engage.core.i18n import LANG_COOKIE, current_language, supported_languages
 from engage.extensions import csrf, db, limiter
@@ -122,6 +123,7 @@ def mail_sent(kind: str):  # noqa: ANN201
 
 
 @bp.get("/verify/<token>")
+@writes_on_get
 @public
 def verify_email(token: str):  # noqa: ANN201
     try:

@@ -9,6 +9,7 @@ def init_app(app) -> None:  # noqa: ANN001
     from engage.consultations import api as consultations_api  # noqa: F401
     from engage.extensions import csrf
     from engage.ideas import api as ideas_api  # noqa: F401
+    from engage.livinglabs import api as livinglabs_api  # noqa: F401
     from engage.processes import api as processes_api  # noqa: F401
     from engage.science import api as science_api  # noqa: F401
 

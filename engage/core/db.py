@@ -104,11 +104,23 @@ def _writes() -> bool:
     """Whether the current unit of work may write: a request by its method (decided here, as
     the first query of a GET can run before any `before_request` hook, in URL preprocessors),
     anything else (commands, jobs) by `write_intent`."""
-    from flask import has_request_context, request
+    from flask import current_app, has_request_context, request
 
     if has_request_context():
-        return request.method not in ("GET", "HEAD", "OPTIONS")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            return True
+        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+        return bool(getattr(view, "writes_on_get", False))
     return write_intent.get()
+
+
+def writes_on_get(view: Any) -> Any:
+    """Mark a GET view that writes — a link followed from an e-mail (confirming an address or a
+    registration) — so that on SQLite its transaction takes the write lock at the start, as a
+    POST's does, instead of failing with "database is locked" beside a concurrent writer. Put
+    it right under the route decorator."""
+    view.writes_on_get = True
+    return view
 
 
 def init_app(app) -> None:  # noqa: ANN001

@@ -93,12 +93,14 @@ def send_idea_digests() -> int:
 @huey.periodic_task(local_crontab(minute="30", hour="3"))
 def purge_living_lab_answers() -> int:
     """Every night at 03:30 Bucharest time: delete the accessibility and dietary needs people
-    gave for living-lab sessions that ended longer ago than their living lab keeps them."""
+    gave for living-lab sessions that ended longer ago than their living lab keeps them, and
+    let guests' registrations never confirmed by e-mail lapse."""
     from engage.extensions import db
-    from engage.livinglabs.services import purge_sensitive_answers
+    from engage.livinglabs.services import expire_unconfirmed, purge_sensitive_answers
 
     with _app().app_context():
         purged = purge_sensitive_answers()
+        expire_unconfirmed()
         db.session.commit()
         return purged
 

@@ -14,3 +14,15 @@ the rules that hold under load), `sessions` (the organisers' session services), 
 def init_app(app) -> None:  # noqa: ANN001
     """Register the living-lab blueprints (each module adds its own lines below)."""
     from engage.livinglabs import models  # noqa: F401  (the tables)
+    from engage.livinglabs.routes import bp as livinglab_bp
+
+    app.register_blueprint(livinglab_bp)
+    from engage.livinglabs.checkin import bp as livinglab_checkin_bp
+
+    app.register_blueprint(livinglab_checkin_bp)
+    from engage.livinglabs.manage import bp as livinglab_manage_bp
+
+    app.register_blueprint(livinglab_manage_bp)
+    from engage.livinglabs.outcome import bp as livinglab_outcome_bp
+
+    app.register_blueprint(livinglab_outcome_bp)

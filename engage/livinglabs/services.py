@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engage.accounts.models import STAKEHOLDER_TYPES, User
 from engage.core.db import utcnow
+from engage.core.search import fold
 from engage.extensions import db
 from engage.livinglabs import mail
 from engage.livinglabs.models import (
@@ -58,11 +59,12 @@ class RegistrationError(ValueError):
     (already registered, already cancelled)."""
 
     def __init__(self, message: object, field: str | None = None,
-                 registration: Registration | None = None) -> None:
+                 registration: Registration | None = None, code: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.registration = registration
+        self.code = code  # "expired" or "invalid" for a confirmation link
 
     def __str__(self) -> str:
         return str(self.message)
@@ -84,6 +86,11 @@ CLOSED_MESSAGES = {
     "closed": _l("Registration for this session is closed."),
     "cancelled": _l("This session has been cancelled."),
 }
+
+
+LINK_EXPIRED = _l("This confirmation link has expired. Register again and we will send you a "
+                  "new one.")
+LINK_INVALID = _l("This confirmation link is not valid.")
 
 
 @dataclass
@@ -130,6 +137,29 @@ def seat_counts(session_id: int) -> tuple[int, dict[str, int]]:
 def seats_left(session: LabSession) -> int:
     taken, _ = seat_counts(session.id)
     return max(session.capacity - taken, 0)
+
+
+def seats_taken(session_ids: list[int]) -> dict[int, int]:
+    """Seats held per session, for many sessions in one grouped query."""
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Registration.session_id, func.count())
+        .where(Registration.session_id.in_(session_ids),
+               Registration.status.in_(SEATED_STATUSES))
+        .group_by(Registration.session_id)
+    ).all()
+    return {session_id: n for session_id, n in rows}
+
+
+def active_registrations_of(user: Any, session_ids: list[int]) -> dict[int, Registration]:
+    """The person's active registrations at these sessions, by session id."""
+    if not getattr(user, "is_authenticated", False) or not session_ids:
+        return {}
+    rows = db.session.scalars(select(Registration).where(
+        Registration.session_id.in_(session_ids), Registration.user_id == user.id,
+        Registration.status.in_(ACTIVE_STATUSES)))
+    return {r.session_id: r for r in rows}
 
 
 def _has_room(session: LabSession, taken: int, by_group: dict[str, int], group: str) -> bool:
@@ -274,6 +304,18 @@ def _seat_or_waitlist(session: LabSession, registration: Registration) -> None:
         mail.registration_waitlisted(registration, waitlist_position(registration))
 
 
+def remind_guest(registration: Registration) -> None:
+    """A guest registered again with an address already registered: the owner of the address
+    gets the link they need again (the confirmation link while it is unconfirmed, else their
+    place with the ticket link), and the visitor is told only "check your e-mail"."""
+    if registration.status == "pending":
+        mail.guest_confirmation(registration, guest_token(registration))
+    elif registration.status == "waitlisted":
+        mail.registration_waitlisted(registration, waitlist_position(registration))
+    elif registration.has_seat:
+        mail.registration_confirmed(registration)
+
+
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=GUEST_SALT)
 
@@ -294,24 +336,21 @@ def confirm_guest(token: str) -> Registration:
         if registration is not None and registration.status == "pending":
             registration.status = "expired"
             db.session.flush()
-        raise RegistrationError(_l("This confirmation link has expired. Please register "
-                                   "again.")) from None
+        raise RegistrationError(LINK_EXPIRED, code="expired") from None
     except BadSignature:
-        raise RegistrationError(_l("This confirmation link is not valid.")) from None
+        raise RegistrationError(LINK_INVALID, code="invalid") from None
     registration = _by_token(secret)
     if registration is None:
-        raise RegistrationError(_l("This confirmation link is not valid."))
+        raise RegistrationError(LINK_INVALID, code="invalid")
     if registration.status != "pending":
         if registration.status == "expired":
-            raise RegistrationError(_l("This confirmation link has expired. Please register "
-                                       "again."))
+            raise RegistrationError(LINK_EXPIRED, code="expired")
         return registration  # already confirmed (or cancelled since): nothing to do
     hours = settings_for(registration.process_id).guest_confirmation_hours
     if signed_at < utcnow() - timedelta(hours=hours):
         registration.status = "expired"
         db.session.flush()
-        raise RegistrationError(_l("This confirmation link has expired. Please register "
-                                   "again."))
+        raise RegistrationError(LINK_EXPIRED, code="expired")
     session = lock_session(registration.session)
     if session.registration_phase != "open":
         registration.status = "expired"
@@ -426,11 +465,65 @@ def change_capacity(session: LabSession, capacity: int,
     return CapacityChange(promoted=promote_waitlisted(session))
 
 
+CHECK_IN_OPENS_BEFORE = timedelta(hours=2)
+CHECK_IN_CLOSES_AFTER = timedelta(hours=12)
+SEARCH_RESULTS_MAX = 30
+
+
+def check_in_refusal(session: LabSession, now: datetime | None = None) -> Any:
+    """Why nobody can be checked in at `session` now, or None when they can: the session is
+    cancelled, or it is earlier than OPENS_BEFORE its start or later than CLOSES_AFTER its
+    end. The reason is a lazy message (None when check-in is open)."""
+    now = now or utcnow()
+    if session.is_cancelled:
+        return _l("This session has been cancelled.")
+    if now < session.starts_at - CHECK_IN_OPENS_BEFORE:
+        return _l("Check-in opens 2 hours before the session starts.")
+    if now > session.ends_at + CHECK_IN_CLOSES_AFTER:
+        return _l("Check-in closed 12 hours after the session ended.")
+    return None
+
+
+def door_counts(session: LabSession) -> dict[str, int]:
+    """attended, seated (confirmed, attended and no-show) and capacity: one query."""
+    by_status = dict(db.session.execute(
+        select(Registration.status, func.count())
+        .where(Registration.session_id == session.id,
+               Registration.status.in_(SEATED_STATUSES))
+        .group_by(Registration.status)).all())
+    return {"attended": by_status.get("attended", 0),
+            "seated": sum(by_status.values()),
+            "capacity": session.capacity}
+
+
+def search_seated(session: LabSession, query: str) -> list[Registration]:
+    """The people holding a seat whose name contains every word of `query`, folded (case and
+    diacritics: "stefan" finds "Ștefan"). A session's list is small (its capacity), so it is
+    read once and matched here."""
+    words = fold(query).split()
+    if not words:
+        return []
+    rows = db.session.scalars(
+        select(Registration)
+        .where(Registration.session_id == session.id,
+               Registration.status.in_(SEATED_STATUSES))
+        .order_by(Registration.name, Registration.id)).all()
+    found = []
+    for registration in rows:
+        name = fold(registration.name or "")
+        if all(word in name for word in words):
+            found.append(registration)
+            if len(found) >= SEARCH_RESULTS_MAX:
+                break
+    return found
+
+
 def check_in(session: LabSession, ticket: str, actor: User) -> tuple[Registration, bool]:
     """Mark a ticket's holder as attended: by the QR code's token or the typed code. Returns
     the registration and whether it had been checked in already (a ticket scanned twice is
     shown as such, not counted twice). Tickets of other sessions and people without a seat are
     refused."""
+    _check_in_open(session)
     value = (ticket or "").strip()
     if not value:
         raise RegistrationError(_l("Scan a ticket or type its code."), "code")
@@ -451,7 +544,14 @@ def check_in(session: LabSession, ticket: str, actor: User) -> tuple[Registratio
     return registration, False
 
 
+def _check_in_open(session: LabSession) -> None:
+    refusal = check_in_refusal(session)
+    if refusal is not None:
+        raise RegistrationError(refusal)
+
+
 def mark_attended(registration: Registration, actor: User) -> None:
+    _check_in_open(registration.session)
     registration.status = "attended"
     registration.checked_in_at = utcnow()
     registration.checked_in_by_id = actor.id
@@ -460,6 +560,7 @@ def mark_attended(registration: Registration, actor: User) -> None:
 
 def undo_check_in(registration: Registration) -> None:
     """A check-in made by mistake: the person is confirmed again."""
+    _check_in_open(registration.session)
     if registration.status != "attended":
         raise RegistrationError(_l("This person is not checked in."))
     registration.status = "confirmed"
@@ -481,8 +582,7 @@ def add_walk_in(session: LabSession, *, name: str, stakeholder_type: str, actor:
             _l("The name is too long (at most %(limit)s characters).", limit=NAME_MAX), "name")
     if stakeholder_type not in STAKEHOLDER_TYPES:
         raise RegistrationError(_l("Choose who the person takes part as."), "stakeholder_type")
-    if session.is_cancelled:
-        raise RegistrationError(CLOSED_MESSAGES["cancelled"])
+    _check_in_open(session)
     session = lock_session(session)
     taken, _ = seat_counts(session.id)
     if taken >= session.capacity and not over_capacity:
@@ -572,6 +672,24 @@ def overlapping(registration: Registration) -> list[LabSession]:
                LabSession.starts_at < session.ends_at, LabSession.ends_at > session.starts_at)
         .order_by(LabSession.starts_at)
     ))
+
+
+def expire_unconfirmed(now: datetime | None = None) -> int:
+    """Guests' registrations whose e-mail was not confirmed within the living lab's time
+    become "expired": they never held a seat, and the address may register afresh. Returns how
+    many."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Registration, LabSettings.guest_confirmation_hours)
+        .outerjoin(LabSettings, LabSettings.process_id == Registration.process_id)
+        .where(Registration.status == "pending")).all()
+    expired = 0
+    for registration, hours in rows:
+        if registration.created_at + timedelta(hours=hours or 48) <= now:
+            registration.status = "expired"
+            expired += 1
+    db.session.flush()
+    return expired
 
 
 def purge_sensitive_answers(now: datetime | None = None) -> int:

@@ -364,7 +364,8 @@ def test_check_in_by_typed_code_or_qr_token_and_twice(make_session, make_registr
 
 def test_check_in_refuses_other_sessions_and_people_without_a_seat(
         make_session, make_registration, make_user):
-    session, other = make_session(), make_session()
+    soon = utcnow() + timedelta(minutes=30)
+    session, other = make_session(starts_at=soon), make_session(starts_at=soon)
     organiser = make_user()
     waiting = make_registration(session, status="waitlisted")
     elsewhere = make_registration(other)
@@ -377,7 +378,7 @@ def test_check_in_refuses_other_sessions_and_people_without_a_seat(
 
 def test_walk_ins_take_seats_and_a_full_room_needs_confirmation(make_session, make_registration,
                                                                 make_user):
-    session = make_session(capacity=2)
+    session = make_session(capacity=2, starts_at=utcnow() - timedelta(minutes=15))
     organiser = make_user()
     make_registration(session)
     walk_in = services.add_walk_in(session, name="Maria", stakeholder_type="business",
@@ -390,6 +391,22 @@ def test_walk_ins_take_seats_and_a_full_room_needs_confirmation(make_session, ma
     services.add_walk_in(session, name="Dan", stakeholder_type="citizen", actor=organiser,
                          over_capacity=True)
     assert services.seat_counts(session.id)[0] == 3
+
+
+def test_the_door_opens_two_hours_before_and_closes_twelve_hours_after(
+        make_session, make_registration, make_user):
+    early = make_session(starts_at=utcnow() + timedelta(hours=3))
+    late = make_session(starts_at=utcnow() - timedelta(hours=15),
+                        ends_at=utcnow() - timedelta(hours=13))
+    organiser = make_user()
+    for session in (early, late):
+        registration = make_registration(session)
+        with pytest.raises(RegistrationError):
+            services.check_in(session, registration.code, organiser)
+        with pytest.raises(RegistrationError):
+            services.add_walk_in(session, name="Ion", stakeholder_type="citizen",
+                                 actor=organiser)
+        assert db.session.get(Registration, registration.id).status == "confirmed"
 
 
 def test_no_shows_only_after_the_start(make_session, make_registration, make_user):
@@ -477,3 +494,23 @@ def test_sensitive_answers_are_purged_after_the_retention(make_session, make_reg
     assert old.accessibility_consent is False
     assert new.answers == answers
     assert services.purge_sensitive_answers() == 0
+
+
+def test_unconfirmed_guests_lapse_and_the_nightly_job_runs_both(make_session, make_registration,
+                                                                 lab):
+    from engage.core.tasks import enqueue
+
+    db.session.add(LabSettings(process_id=lab.id, guest_confirmation_hours=24))
+    session = make_session()
+    stale = make_registration(session, status="pending", email_confirmed_at=None,
+                              created_at=utcnow() - timedelta(hours=25))
+    fresh = make_registration(session, status="pending", email_confirmed_at=None)
+    ended = make_session(starts_at=utcnow() - timedelta(days=40),
+                         ends_at=utcnow() - timedelta(days=40) + timedelta(hours=1))
+    old = make_registration(ended, answers={"dietary": "vegan"})
+
+    enqueue("purge_living_lab_answers")  # as the consumer runs it (at once in the tests)
+
+    assert db.session.get(Registration, stale.id).status == "expired"
+    assert db.session.get(Registration, fresh.id).status == "pending"
+    assert db.session.get(Registration, old.id).answers == {}

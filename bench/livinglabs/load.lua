@@ -1,0 +1,94 @@
+-- wrk script of the living-lab benchmark, the same for every target (hello-world included), so
+-- the per-response bookkeeping costs them all the same.
+--
+-- Every target: counts the answers by HTTP status and prints, after the run, one line wrk does
+-- not: BENCH p50=.. p75=.. p90=.. p95=.. p99=.. (ms) status_303=.. ... requests=..
+--
+-- BENCH_MODE=register: POST the registration form of one of the sessions of BENCH_TARGETS
+-- (paths, one per line) as one of the signed-in users of BENCH_SESSIONS (lines "<session
+-- cookie> <CSRF token>"), each request a random user and a random session: the first time a
+-- user registers for a session the answer is a 303 to the ticket (a seat while they last, then
+-- the waitlist); a user already registered there is sent to the same ticket (303 as well).
+-- Anything but a 2xx or 3xx is a failure. Otherwise: GET of the URL given to wrk.
+
+local mode = os.getenv("BENCH_MODE") or "get"
+local user_agent = "engage-bench"  -- the session cookies were made for this User-Agent
+local threads = {}
+local counter = 0
+
+local function lines(path)
+  local result = {}
+  for line in io.lines(path) do
+    if line ~= "" then table.insert(result, line) end
+  end
+  return result
+end
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("thread_number", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  statuses = {}
+  math.randomseed(os.time() * 1000 + (thread_number or 0))
+  if mode == "register" then
+    sessions = {}
+    for _, line in ipairs(lines(os.getenv("BENCH_SESSIONS"))) do
+      local cookie, token = line:match("^(%S+)%s+(%S+)$")
+      table.insert(sessions, {cookie = cookie, token = token})
+    end
+    targets = lines(os.getenv("BENCH_TARGETS"))
+    origin = "http://" .. wrk.host .. ":" .. wrk.port
+  end
+end
+
+function request()
+  if mode ~= "register" then
+    return wrk.format(nil, nil, {["User-Agent"] = user_agent})
+  end
+  local n = math.random(#sessions)
+  local session = sessions[n]
+  local path = targets[math.random(#targets)]
+  local body = "csrf_token=" .. session.token .. "&name=Participant+" .. n ..
+    "&stakeholder_type=citizen&organisation=&dietary=&website="
+  return wrk.format("POST", path, {
+    ["User-Agent"] = user_agent,
+    ["Referer"] = origin .. path,
+    ["Cookie"] = "session=" .. session.cookie,
+    ["X-CSRFToken"] = session.token,
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, body)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local totals = {}
+  for _, thread in ipairs(threads) do
+    local counts = thread:get("statuses") or {}
+    for status, n in pairs(counts) do
+      totals[status] = (totals[status] or 0) + n
+    end
+  end
+  local parts = {}
+  for _, p in ipairs({50, 75, 90, 95, 99}) do
+    table.insert(parts, string.format("p%d=%.3f", p, latency:percentile(p) / 1000.0))
+  end
+  local codes = {}
+  local failed = 0
+  for status, n in pairs(totals) do
+    table.insert(codes, status)
+    if status < 200 or status >= 400 then failed = failed + n end
+  end
+  table.sort(codes)
+  for _, status in ipairs(codes) do
+    table.insert(parts, string.format("status_%d=%d", status, totals[status]))
+  end
+  table.insert(parts, string.format("failed=%d", failed))
+  table.insert(parts, string.format("requests=%d", summary.requests))
+  io.write("BENCH " .. table.concat(parts, " ") .. "\n")
+end
