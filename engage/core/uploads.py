@@ -57,8 +57,11 @@ WEBP_QUALITY = 85
 _PARSERS = ("JPEG", "PNG", "WEBP")
 _ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
 
-CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp"}
-KEY_RE = re.compile(r"\A[A-Za-z0-9_-]{32}\.(?:jpg|webp)\Z")
+CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp", "pdf": "application/pdf"}
+# Served by the public media route; other kinds (PDF documents) only by the route of the object
+# they belong to, which checks who may see them.
+MEDIA_EXTENSIONS = ("jpg", "webp")
+KEY_RE = re.compile(r"\A[A-Za-z0-9_-]{32}\.(?:jpg|webp|pdf)\Z")
 _KEY_TOKEN_BYTES = 24  # 24 random bytes -> 32 URL-safe characters, 192 bits
 
 MSG_EMPTY = _l("The file is empty. Please choose a photo.")
@@ -115,7 +118,7 @@ def check_key(key: str) -> str:
 
 
 def new_key(extension: str) -> str:
-    """A fresh, unguessable key with the given extension ('jpg' or 'webp')."""
+    """A fresh, unguessable key with the given extension ('jpg', 'webp' or 'pdf')."""
     if extension not in CONTENT_TYPES:
         raise ValueError(f"unknown extension {extension!r}")
     return f"{secrets.token_urlsafe(_KEY_TOKEN_BYTES)}.{extension}"
@@ -424,7 +427,8 @@ def serve_media(key: str):  # noqa: ANN201
     from flask import Response, abort
 
     try:
-        check_key(key)
+        if check_key(key).rsplit(".", 1)[1] not in MEDIA_EXTENSIONS:
+            abort(404)
         data = get_storage().open(key)
     except (ValueError, KeyError, FileNotFoundError, IsADirectoryError, NotADirectoryError):
         abort(404)

@@ -72,6 +72,10 @@ def registration_cancelled(registration: Registration) -> None:
     _send(registration, "cancelled", attach="cancel")
 
 
+def cancelled_by_organiser(registration: Registration) -> None:
+    _send(registration, "cancelled_by_organiser", attach="cancel")
+
+
 def session_cancelled(registration: Registration) -> None:
     _send(registration, "session_cancelled", attach="cancel")
 

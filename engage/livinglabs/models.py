@@ -329,6 +329,7 @@ class LabSettings(ProcessScoped, db.Model):
     __table_args__ = (
         CheckConstraint("accessibility_retention_days BETWEEN 0 AND 365",
                         name="accessibility_retention"),
+        CheckConstraint("guest_confirmation_hours BETWEEN 1 AND 168", name="guest_confirmation"),
     )
 
     process_id: Mapped[int] = mapped_column(

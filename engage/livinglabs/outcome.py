@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import unicodedata
 
 from flask import (
@@ -42,7 +41,6 @@ from engage.core.forms import form_status, show_refusal
 from engage.core.htmx import redirect_after_post
 from engage.core.tenancy import get_in_city_or_404
 from engage.core.uploads import (
-    LocalStorage,
     UploadError,
     get_storage,
     new_key,
@@ -70,7 +68,6 @@ PUBLIC_BASE = "/<city_slug>/p/<process_slug>"
 PDF_TYPE = "application/pdf"
 # The form around one file, beyond the file itself.
 FORM_OVERHEAD = 1024 * 1024
-_PDF_KEY_RE = re.compile(r"\A[A-Za-z0-9_-]{32}\.pdf\Z")
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 
 MSG_NOT_ALLOWED = _l("This file is neither a PDF nor a JPEG, PNG or WebP image.")
@@ -126,40 +123,9 @@ def _safe_filename(name: str, extension: str) -> str:
     return f"{base}.{extension}"
 
 
-def _store(key: str, data: bytes, content_type: str) -> None:
-    storage = get_storage()
-    if key.endswith(".pdf") and isinstance(storage, LocalStorage):
-        # core.uploads' local storage takes only photo keys; PDFs sit beside them, in a folder
-        # of their own, under keys of the same form (see the report: "needs from lead").
-        path = _pdf_path(storage, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(".upload-" + secrets.token_hex(8))
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        return
-    storage.save(key, data, content_type)
-
-
-def _pdf_path(storage: LocalStorage, key: str):  # noqa: ANN202
-    if not _PDF_KEY_RE.match(key):
-        raise ValueError("invalid storage key")
-    return storage.root / "attachments" / key[:2] / key
-
-
-def _open(key: str) -> bytes:
-    storage = get_storage()
-    if key.endswith(".pdf") and isinstance(storage, LocalStorage):
-        return _pdf_path(storage, key).read_bytes()
-    return storage.open(key)
-
-
 def _remove(key: str) -> None:
-    storage = get_storage()
     try:
-        if key.endswith(".pdf") and isinstance(storage, LocalStorage):
-            _pdf_path(storage, key).unlink(missing_ok=True)
-        else:
-            storage.delete(key)
+        get_storage().delete(key)
     except (ValueError, OSError):
         pass  # a file already gone (or never stored) is not an error
 
@@ -182,7 +148,7 @@ def add_attachment(session: LabSession, title: str, filename: str, data: bytes
     if existing >= MAX_ATTACHMENTS:
         raise OutcomeError(MSG_TOO_MANY, "file")
     if data.startswith(b"%PDF-"):
-        key = f"{secrets.token_urlsafe(24)}.pdf"
+        key = new_key("pdf")
         content_type, extension, stored = PDF_TYPE, "pdf", data
     elif data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         try:
@@ -193,7 +159,7 @@ def add_attachment(session: LabSession, title: str, filename: str, data: bytes
         content_type, extension, stored = photo.content_type, photo.extension, photo.data
     else:
         raise OutcomeError(MSG_NOT_ALLOWED, "file")
-    _store(key, stored, content_type)
+    get_storage().save(key, stored, content_type)
     attachment = LabAttachment(session_id=session.id, title=title,
                                filename=_safe_filename(filename, extension),
                                content_type=content_type, size=len(stored), storage_key=key)
@@ -312,7 +278,7 @@ def attachment(city_slug: str, process_slug: str, session_id: int, attachment_id
     if item is None:
         abort(404)
     try:
-        data = _open(item.storage_key)
+        data = get_storage().open(item.storage_key)
     except (ValueError, KeyError, FileNotFoundError, IsADirectoryError, NotADirectoryError):
         abort(404)
     response = Response(data, content_type=item.content_type)

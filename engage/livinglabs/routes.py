@@ -17,7 +17,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     make_response,
@@ -29,7 +28,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from engage.accounts.models import STAKEHOLDER_TYPES
@@ -41,7 +39,7 @@ from engage.core.i18n import current_language
 from engage.core.pagecache import cached_page
 from engage.core.tenancy import current_city, get_in_city_or_404
 from engage.extensions import db, limiter
-from engage.livinglabs import calendar, services, tickets
+from engage.livinglabs import calendar, services, stats, tickets
 from engage.livinglabs.forms import RegistrationForm
 from engage.livinglabs.models import (
     LAB_PHASES,
@@ -50,6 +48,7 @@ from engage.livinglabs.models import (
     LabSettings,
     Registration,
 )
+from engage.livinglabs.permissions import can_check_in, can_manage_lab
 from engage.livinglabs.services import CLOSED_MESSAGES, RegistrationError
 from engage.processes.loading import process_of_kind
 from engage.processes.models import Process
@@ -130,23 +129,9 @@ def _retention_days(process_id: int) -> int:
     return int(LabSettings.__table__.c.accessibility_retention_days.default.arg)
 
 
-def attachment_url(session: LabSession, attachment: LabAttachment) -> str | None:
-    """The link to an outcome attachment, once the outcome pages are there."""
-    if "livinglab_outcome.attachment" not in current_app.view_functions:
-        return None
-    try:
-        return url_for("livinglab_outcome.attachment", **_session_args(session),
-                       attachment_id=attachment.id)
-    except BuildError:
-        return None
-
-
-def _attendance_mix(session: LabSession) -> Any:
-    try:
-        from engage.livinglabs.stats import attendance_mix
-    except ImportError:
-        return None
-    return attendance_mix(session)
+def attachment_url(session: LabSession, attachment: LabAttachment) -> str:
+    return url_for("livinglab_outcome.attachment", **_session_args(session),
+                   attachment_id=attachment.id)
 
 
 def _stakeholder_labels(groups: list[str] | None) -> list[str]:
@@ -208,8 +193,10 @@ def session_page(city_slug: str, process_slug: str, session_id: int):  # noqa: A
         outcome=outcome,
         attachments=list(session.attachments) if outcome else [],
         attachment_url=attachment_url,
-        mix=_attendance_mix(session) if session.has_ended and not session.is_cancelled
+        mix=stats.attendance_mix(session) if session.has_ended and not session.is_cancelled
         else None,
+        can_check_in=can_check_in(current_user, process),
+        can_manage=can_manage_lab(current_user, process),
     )
 
 

@@ -408,8 +408,11 @@ def cancel(registration: Registration, *, by: str = "participant") -> list[Regis
     registration.cancelled_by = by
     registration.cancelled_late = session.starts_at <= now
     db.session.flush()
-    if by == "participant":
-        mail.registration_cancelled(registration)
+    if registration.email_confirmed_at is not None:  # an unconfirmed address is never written to
+        if by == "participant":
+            mail.registration_cancelled(registration)
+        else:
+            mail.cancelled_by_organiser(registration)
     if had_seat and not registration.cancelled_late and not session.is_cancelled:
         return promote_waitlisted(session)
     return []

@@ -73,6 +73,7 @@ def upgrade():
     sa.Column('accessibility_retention_days', sa.Integer(), nullable=False),
     sa.Column('guest_confirmation_hours', sa.Integer(), nullable=False),
     sa.CheckConstraint('accessibility_retention_days BETWEEN 0 AND 365', name=op.f('ck_lab_settings_accessibility_retention')),
+    sa.CheckConstraint('guest_confirmation_hours BETWEEN 1 AND 168', name=op.f('ck_lab_settings_guest_confirmation')),
     sa.ForeignKeyConstraint(['process_id'], ['process.id'], name=op.f('fk_lab_settings_process_id_process'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('process_id', name=op.f('pk_lab_settings'))
     )

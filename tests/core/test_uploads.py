@@ -450,3 +450,21 @@ def test_failed_thumbnail_write_removes_the_photo(tmp_path):
     with pytest.raises(OSError):
         save_photo(encode(Image.new("RGB", (50, 40), RED), "JPEG"), storage=storage)
     assert list(tmp_path.rglob("*.jpg")) == []
+
+
+def test_documents_are_stored_but_never_served_by_the_media_route(app, client):
+    """A PDF key is one of ours and round-trips through the storage, but /media serves only
+    photos: a document is served by the route of the object it belongs to, which checks who may
+    see it (a living-lab outcome before it is published, say)."""
+    storage = uploads.get_storage()
+    photo, document = new_key("jpg"), new_key("pdf")
+    assert KEY_RE.match(document) and content_type_for(document) == "application/pdf"
+    storage.save(photo, b"jpeg bytes", "image/jpeg")
+    storage.save(document, b"%PDF-1.7 minutes", "application/pdf")
+    try:
+        assert storage.open(document) == b"%PDF-1.7 minutes"
+        assert client.get(f"/media/{photo}").status_code == 200
+        assert client.get(f"/media/{document}").status_code == 404
+    finally:
+        storage.delete(photo)
+        storage.delete(document)

@@ -263,6 +263,17 @@ def test_cancelling_promotes_the_first_in_line_in_the_same_transaction(
     assert ics_of(cancelled_mail)["METHOD"] == "CANCEL"
 
 
+def test_a_cancellation_by_the_organisers_is_told_as_such(make_session, make_registration,
+                                                          outbox):
+    registration = make_registration(make_session())
+    services.cancel(registration, by="organiser")
+    db.session.commit()
+    (mail,) = outbox(registration.email)
+    assert "organisers have cancelled your registration" in mail.body
+    assert ics_of(mail)["METHOD"] == "CANCEL"
+    assert registration.cancelled_by == "organiser"
+
+
 def test_cancelling_twice_is_refused(make_session, make_registration):
     registration = make_registration(make_session())
     services.cancel(registration)
