@@ -63,3 +63,31 @@ def test_ideas_pages_first_load_is_under_60_kb(client, make_city, make_process, 
     budget = BUDGET + 20 * 1024 if url.endswith("/map") else BUDGET
     assert url.endswith("/map") == any("leaflet" in asset for asset in assets)
     assert total < budget, f"{url}: {total} bytes compressed"
+
+
+@pytest.mark.parametrize("path", ["/{city}/p/{process}/sessions",
+                                  "/{city}/p/{process}/sessions/{session}",
+                                  "/{city}/p/{process}/sessions/{session}/register"])
+def test_living_lab_pages_first_load_is_under_60_kb(client, make_city, make_process, path):
+    from datetime import timedelta
+
+    from engage.core.db import utcnow
+    from engage.extensions import db
+    from engage.livinglabs.models import LabSession
+
+    city = make_city("cluj-napoca", is_mission_city=True)
+    process = make_process(city, slug="laborator", kind="livinglab", themes=["energy"])
+    sessions = []
+    for n in range(20):
+        start = utcnow() + timedelta(days=n + 1)
+        sessions.append(LabSession(
+            process_id=process.id, title_ro=f"Atelierul {n} al comunității de energie",
+            description_ro="Descriere " * 60, format="hybrid", address="Str. Moților 3",
+            online_url="https://meet.example.org/x", starts_at=start,
+            ends_at=start + timedelta(hours=2), capacity=30,
+            questions=["organisation", "dietary", "accessibility", "photo_consent"]))
+    db.session.add_all(sessions)
+    db.session.commit()
+    url = path.format(city=city.slug, process=process.slug, session=sessions[0].id)
+    total, assets = first_load(client, url)
+    assert total < BUDGET, f"{url}: {total} bytes compressed"

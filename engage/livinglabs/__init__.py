@@ -4,10 +4,11 @@ waitlist, their tickets, calendars and cancellations, the organisers' attendee l
 and exports, check-in at the door, and the outcome and stakeholder mix after a session.
 
 Modules: `models`; `services` (registering, confirming, cancelling, promoting, checking in —
-the rules that hold under load), `sessions` (the organisers' session services), `calendar`
-(iCalendar files and feeds), `tickets` (QR codes), `mail` (the participants' e-mails);
-`routes` (the participants' pages), `manage` (the organisers' pages), `checkin` (the door),
-`api` (open data).
+the rules that hold under load), `sessions` (the organisers' session services), `stats`
+(attendance and stakeholder mix), `exports` (the attendee CSV), `calendar` (iCalendar files and
+feeds), `tickets` (QR codes), `mail` (the participants' e-mails), `forms`; `routes` (the
+participants' pages), `manage` (the organisers' pages), `outcome` (outcome notes and
+attachments), `checkin` (the door), `api` (open data), `demo`.
 """
 
 

@@ -41,7 +41,7 @@ from engage.core.pagination import page_number, paginate
 from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import db
 from engage.livinglabs import exports, mail, services, sessions
-from engage.livinglabs.manage_forms import (
+from engage.livinglabs.forms import (
     CancelSessionForm,
     ExportForm,
     MessageForm,

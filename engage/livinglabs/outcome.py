@@ -48,7 +48,7 @@ from engage.core.uploads import (
 )
 from engage.extensions import db
 from engage.livinglabs import stats
-from engage.livinglabs.manage_forms import OUTCOME_MAX, AttachmentForm, OutcomeForm
+from engage.livinglabs.forms import OUTCOME_MAX, AttachmentForm, OutcomeForm
 from engage.livinglabs.models import (
     ATTACHMENT_MAX_BYTES,
     MAX_ATTACHMENTS,

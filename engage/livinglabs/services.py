@@ -401,6 +401,10 @@ def cancel(registration: Registration, *, by: str = "participant") -> list[Regis
     if registration.status not in ("pending", "confirmed", "waitlisted"):
         raise RegistrationError(_l("This registration can no longer be cancelled."),
                                 registration=registration)
+    if session.has_ended:
+        # The personal link has expired with the session: attendance is the record now.
+        raise RegistrationError(_l("This session has already taken place: there is nothing "
+                                   "left to cancel."), registration=registration)
     had_seat = registration.has_seat
     now = utcnow()
     registration.status = "cancelled"

@@ -295,6 +295,15 @@ def test_a_cancellation_after_the_start_is_recorded_and_promotes_nobody(
     assert db.session.get(Registration, waiting.id).status == "waitlisted"
 
 
+def test_the_cancel_link_expires_with_the_session(make_session, make_registration):
+    session = make_session(starts_at=utcnow() - timedelta(hours=3),
+                           ends_at=utcnow() - timedelta(hours=1))
+    registration = make_registration(session)
+    with pytest.raises(RegistrationError):
+        services.cancel(registration)
+    assert db.session.get(Registration, registration.id).status == "confirmed"
+
+
 def test_leaving_the_waitlist_promotes_nobody(make_session, make_registration):
     session = make_session(capacity=1)
     make_registration(session)
