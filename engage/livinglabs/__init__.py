@@ -13,17 +13,8 @@ attachments), `checkin` (the door), `api` (open data), `demo`.
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    """Register the living-lab blueprints (each module adds its own lines below)."""
-    from engage.livinglabs import models  # noqa: F401  (the tables)
-    from engage.livinglabs.routes import bp as livinglab_bp
+    """Register the living-lab blueprints (the models come with them)."""
+    from engage.livinglabs import checkin, manage, outcome, routes
 
-    app.register_blueprint(livinglab_bp)
-    from engage.livinglabs.checkin import bp as livinglab_checkin_bp
-
-    app.register_blueprint(livinglab_checkin_bp)
-    from engage.livinglabs.manage import bp as livinglab_manage_bp
-
-    app.register_blueprint(livinglab_manage_bp)
-    from engage.livinglabs.outcome import bp as livinglab_outcome_bp
-
-    app.register_blueprint(livinglab_outcome_bp)
+    for module in (routes, manage, outcome, checkin):
+        app.register_blueprint(module.bp)
