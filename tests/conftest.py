@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine, make_url
 
 from engage import create_app
@@ -96,6 +96,11 @@ def empty_database(application) -> None:  # noqa: ANN001
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(delete(table))
         db.session.commit()
+
+
+def count(model, *conditions) -> int:  # noqa: ANN001
+    """How many rows of `model` (matching `conditions`) there are."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
 
 
 @pytest.fixture(scope="session")

@@ -4,15 +4,10 @@ questionnaire built directly from the models (so every part's tests can use it).
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
 
 from engage.consultations.models import Option, Question, Section
 from engage.extensions import db
-
-
-def count(model, *conditions) -> int:  # noqa: ANN001
-    """How many rows of `model` (matching `conditions`) there are."""
-    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+from tests.conftest import count  # noqa: F401  (the feature's tests import it from here)
 
 
 @pytest.fixture

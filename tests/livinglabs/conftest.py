@@ -8,17 +8,12 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from engage.core.db import utcnow
 from engage.extensions import db
 from engage.livinglabs.models import LabSession, Registration
 from engage.livinglabs.services import _new_code
-
-
-def count(model, *conditions) -> int:  # noqa: ANN001
-    """How many rows of `model` (matching `conditions`) there are."""
-    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+from tests.conftest import count  # noqa: F401  (the feature's tests import it from here)
 
 
 @pytest.fixture

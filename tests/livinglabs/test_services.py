@@ -240,7 +240,7 @@ def test_cancelling_promotes_the_first_in_line_in_the_same_transaction(
     session = make_session(capacity=2, format="online", address="",
                            online_url="https://meet.example/room")
     seated = [make_registration(session), make_registration(session)]
-    first = register(session, user=make_user())
+    first = register(session, user=make_user(), language="en")
     second = register(session, user=make_user())
     assert (first.status, second.status) == ("waitlisted", "waitlisted")
 
@@ -265,7 +265,7 @@ def test_cancelling_promotes_the_first_in_line_in_the_same_transaction(
 
 def test_a_cancellation_by_the_organisers_is_told_as_such(make_session, make_registration,
                                                           outbox):
-    registration = make_registration(make_session())
+    registration = make_registration(make_session(), language="en")
     services.cancel(registration, by="organiser")
     db.session.commit()
     (mail,) = outbox(registration.email)

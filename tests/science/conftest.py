@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from engage.core.db import utcnow
 from engage.extensions import db
@@ -22,11 +21,7 @@ from engage.science.models import (
     public_position,
     value_rows,
 )
-
-
-def count(model, *conditions) -> int:  # noqa: ANN001
-    """How many rows of `model` (matching `conditions`) there are."""
-    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+from tests.conftest import count  # noqa: F401  (the feature's tests import it from here)
 
 
 @pytest.fixture
