@@ -140,20 +140,12 @@ def check_in_person(city_slug: str, process_slug: str, session_id: int,  # noqa:
     session = _session(process, session_id)
     registration = _registration(session, registration_id)
     back = _back(process, session)
-    refusal = services.check_in_refusal(session)
-    if refusal is not None:
-        return _answer(process, session, str(refusal), "error", back=back)
-    if registration.status == "attended":
-        return _answer(process, session, _checked_in_message(registration, True), "info",
-                       registration, back=back)
-    if registration.status not in ("confirmed", "no_show"):
-        return _answer(process, session,
-                       _("%(name)s has no confirmed place (%(status)s).",
-                         name=registration.name, status=registration.status_label),
-                       "error", back=back)
-    services.mark_attended(registration, current_user)
-    return _answer(process, session, _checked_in_message(registration, False), "success",
-                   registration, back=back)
+    try:
+        already = services.check_in_person(registration, current_user)
+    except RegistrationError as error:
+        return _answer(process, session, str(error.message), "error", back=back)
+    return _answer(process, session, _checked_in_message(registration, already),
+                   "info" if already else "success", registration, back=back)
 
 
 @bp.post(BASE + "/sessions/<int:session_id>/check-in/<int:registration_id>/undo")
@@ -165,9 +157,6 @@ def undo_check_in(city_slug: str, process_slug: str, session_id: int,  # noqa: A
     session = _session(process, session_id)
     registration = _registration(session, registration_id)
     back = _back(process, session)
-    refusal = services.check_in_refusal(session)
-    if refusal is not None:
-        return _answer(process, session, str(refusal), "error", back=back)
     try:
         services.undo_check_in(registration)
     except RegistrationError as error:

@@ -540,15 +540,23 @@ def check_in(session: LabSession, ticket: str, actor: User) -> tuple[Registratio
     )).first()
     if registration is None:
         raise RegistrationError(_l("No ticket with this code for this session."), "code")
+    return registration, check_in_person(registration, actor)
+
+
+def check_in_person(registration: Registration, actor: User) -> bool:
+    """Mark one person as attended (a ticket read, or the button beside a name found at the
+    door); True when they had been checked in already, which changes nothing. Someone without
+    a seat (waitlisted, cancelled, unconfirmed) is refused."""
+    _check_in_open(registration.session)
     if registration.status == "attended":
-        return registration, True
+        return True
     if registration.status not in ("confirmed", "no_show"):
         raise RegistrationError(
-            _l("This ticket is not for a confirmed place (%(status)s).",
+            _l("%(name)s has no confirmed place (%(status)s).", name=registration.name,
                status=_Later(lambda: registration.status_label)), "code",
             registration=registration)
     mark_attended(registration, actor)
-    return registration, False
+    return False
 
 
 def _check_in_open(session: LabSession) -> None:

@@ -90,7 +90,7 @@ def test_no_seat_is_refused(as_staff, city, lab, today, make_registration, statu
     person = make_registration(today, status=status)
     response = as_staff.post_form(url(city, lab, today, "/check-in"), {"ticket": person.code},
                                   follow_redirects=True)
-    assert "This ticket is not for a confirmed place" in text(response)
+    assert "has no confirmed place" in text(response)
     assert status_of(person) == status
 
 
