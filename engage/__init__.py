@@ -41,7 +41,7 @@ def create_app(test_config: Config | Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from engage.core import db as core_db
-    from engage.core import errors, i18n, markdown, pagecache, security, uploads
+    from engage.core import errors, i18n, markdown, memory, pagecache, security, uploads
     from engage.extensions import babel, csrf, db, htmx, limiter, login_manager
 
     db.init_app(app)
@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     uploads.init_app(app)
     pagecache.init_app(app)
+    memory.init_app(app)
 
 
 def _init_migrations(app: Flask) -> None:

@@ -70,6 +70,10 @@ class Config:
         self.PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 10)
         self.PAGE_CACHE_BYTES = _env_int("PAGE_CACHE_BYTES", 4 * 1024 * 1024)
 
+        # Freed memory handed back to the system every this many requests (0: never); see
+        # core/memory.py.
+        self.MALLOC_TRIM_EVERY = _env_int("MALLOC_TRIM_EVERY", 200)
+
         # Map tiles: OpenStreetMap's by default; the CSP allows images from MAP_TILE_HOSTS.
         self.MAP_TILE_URL = _env("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
         self.MAP_TILE_ATTRIBUTION = _env(

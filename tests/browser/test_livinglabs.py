@@ -117,6 +117,7 @@ def test_register_mail_calendar_cancel_promotion_and_check_in(page, browser, liv
 
     # A guest, on another phone, joins the waitlist through the link in their e-mail.
     guest_context = _context(browser)
+    guest_context.add_cookies([{"name": "lang", "value": "en", "url": base}])
     guest = guest_context.new_page()
     guest_email = f"guest.{uuid.uuid4().hex[:8]}@example.org"
     guest.goto(session_url + "/register")
