@@ -43,6 +43,7 @@ from engage.accounts.services import hash_password
 from engage.cities.models import City
 from engage.cities.themes import THEMES
 from engage.core import search
+from engage.core.markdown import render_markdown, render_markdown_lite
 from engage.extensions import db
 from engage.ideas import models as ideas_models  # noqa: F401  (the tables, for create_all)
 from engage.ideas.models import Comment, Idea, Support
@@ -185,7 +186,8 @@ def seed(args: argparse.Namespace) -> dict:
         ideas.append({
             "id": n, "process_id": process.id, "city_id": city.id, "contribution_id": cid,
             "author_id": author, "added_by_id": None, "channel": "online", "title": title,
-            "body": body, "theme": rng.choice(themes), "language": language,
+            "body": body, "body_html": str(render_markdown(body)),
+            "theme": rng.choice(themes), "language": language,
             "place_lat": 47.65 + rng.random() * 0.05 if has_place else None,
             "place_lon": 26.23 + rng.random() * 0.07 if has_place else None,
             "place_text": rng.choice(PLACES) if has_place else "",
@@ -243,7 +245,8 @@ def seed(args: argparse.Namespace) -> dict:
         })
         comments.append({
             "id": n, "idea_id": idea_id, "contribution_id": cid, "author_id": author,
-            "parent_id": parent, "body": body, "created_at": created, "edited_at": None,
+            "parent_id": parent, "body": body, "body_html": str(render_markdown_lite(body)),
+            "created_at": created, "edited_at": None,
             "deleted_at": None,
         })
         if not hidden:

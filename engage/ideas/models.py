@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import (
     CheckConstraint,
     Float,
@@ -22,12 +23,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.accounts.models import User
 from engage.core.db import TimestampMixin, sql_values, utcnow
+from engage.core.markdown import render_markdown, render_markdown_lite, stored_or_rendered
 from engage.extensions import db
 from engage.processes.models import Contribution, Process, ProcessScoped
 
@@ -128,6 +131,8 @@ class Idea(TimestampMixin, db.Model):
     channel: Mapped[str] = mapped_column(String(10), default="online")
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     body: Mapped[str] = mapped_column(Text, default="")
+    # `body` rendered and sanitised when it is written (see `_keep_html` below).
+    body_html: Mapped[str | None] = mapped_column(Text)
     theme: Mapped[str] = mapped_column(String(30))
     language: Mapped[str] = mapped_column(String(5), default="ro")
     place_lat: Mapped[float | None] = mapped_column(Float)
@@ -169,6 +174,10 @@ class Idea(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Idea {self.id} {self.title[:30]!r}>"
+
+    @property
+    def body_rendered(self) -> Markup:
+        return stored_or_rendered(self.body_html, self.body)
 
 
 class Support(db.Model):
@@ -220,6 +229,7 @@ class Comment(db.Model):
         ForeignKey("comment.id", ondelete="CASCADE"), index=True
     )
     body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)  # Markdown-lite, rendered on write
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     # Deleted comments stay for moderation and are shown as deleted.
@@ -238,6 +248,10 @@ class Comment(db.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def body_rendered(self) -> Markup:
+        return stored_or_rendered(self.body_html, self.body, lite=True)
+
     def __repr__(self) -> str:
         return f"<Comment {self.id} on idea {self.idea_id}>"
 
@@ -254,6 +268,7 @@ class IdeaStatusChange(db.Model):
     idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     explanation: Mapped[str] = mapped_column(Text, default="")
+    explanation_html: Mapped[str | None] = mapped_column(Text)  # rendered on write
     language: Mapped[str] = mapped_column(String(5), default="ro")
     actor_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -265,6 +280,10 @@ class IdeaStatusChange(db.Model):
     @property
     def status_label(self) -> str:
         return str(PROGRESS_STATUSES.get(self.status, self.status))
+
+    @property
+    def explanation_rendered(self) -> Markup:
+        return stored_or_rendered(self.explanation_html, self.explanation)
 
 
 class Report(db.Model):
@@ -320,3 +339,23 @@ class IdeaPhoto(db.Model):
     thumb_width: Mapped[int]
     thumb_height: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Ideas and comments are read far more often than written: their HTML is rendered when the
+# Markdown is set, by whatever path (services, demo data), and kept beside it.
+
+
+@event.listens_for(Idea.body, "set")
+def _keep_idea_html(target: Idea, value: str | None, _old: Any, _initiator: Any) -> None:
+    target.body_html = str(render_markdown(value))
+
+
+@event.listens_for(Comment.body, "set")
+def _keep_comment_html(target: Comment, value: str | None, _old: Any, _initiator: Any) -> None:
+    target.body_html = str(render_markdown_lite(value))
+
+
+@event.listens_for(IdeaStatusChange.explanation, "set")
+def _keep_explanation_html(target: IdeaStatusChange, value: str | None, _old: Any,
+                           _initiator: Any) -> None:
+    target.explanation_html = str(render_markdown(value))
