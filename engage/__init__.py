@@ -84,6 +84,7 @@ def _register_features(app: Flask) -> None:
         consultations,
         ideas,
         livinglabs,
+        moderation,
         processes,
         science,
     )
@@ -95,6 +96,7 @@ def _register_features(app: Flask) -> None:
     consultations.init_app(app)
     science.init_app(app)
     livinglabs.init_app(app)
+    moderation.init_app(app)
     api.init_app(app)
     cli.init_app(app)
 

@@ -689,6 +689,7 @@ def moderate_text(moderator: Any, contribution: Contribution, action: str,
     if action in ("reject", "hide") and not reason:
         raise ResponseError(_l("Give a reason: it is kept in the audit log."), field="reason")
     sources, target = TEXT_MODERATION[action]
+    before = contribution.status
     changed = db.session.execute(
         update(Contribution)
         .where(Contribution.id == contribution.id, Contribution.status.in_(sources))
@@ -700,5 +701,6 @@ def moderate_text(moderator: Any, contribution: Contribution, action: str,
         raise ResponseError(_l("This action does not apply to the answer in its current "
                                "state."))
     results_changed(contribution.process_id)
-    audit.record(moderator, action, "answer", contribution.id, contribution.city_id, reason)
+    audit.record(moderator, action, "answer", contribution.id, contribution.city_id, reason,
+                 contribution_id=contribution.id, before=before, after=target)
     return contribution

@@ -31,6 +31,7 @@ from engage.consultations.models import (
     Response,
     Section,
 )
+from engage.core.signals import contribution_moderated
 from engage.core.versions import Version
 from engage.processes.models import Contribution
 
@@ -61,3 +62,10 @@ RESULTS = Version("consultation_results", ConsultationSettings, "results_version
 def results_changed(process_id: int, session: Session | None = None) -> None:
     """Note that `process_id`'s results change in the current transaction."""
     RESULTS.changed(process_id, session)
+
+
+@contribution_moderated.connect
+def _answer_moderated(contribution: Contribution, before: str, after: str) -> None:
+    """A decision on the moderation desk shows or hides a free-text answer in the results."""
+    if contribution.kind == "answer":
+        results_changed(contribution.process_id)

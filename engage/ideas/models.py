@@ -32,7 +32,13 @@ from engage.accounts.models import User
 from engage.core.db import TimestampMixin, sql_values, utcnow
 from engage.core.markdown import render_markdown, render_markdown_lite, stored_or_rendered
 from engage.extensions import db
-from engage.processes.models import Contribution, Process, ProcessScoped
+from engage.processes.models import (  # noqa: F401  (Report: re-exported for the ideas package)
+    REPORT_REASONS,
+    Contribution,
+    Process,
+    ProcessScoped,
+    Report,
+)
 
 TITLE_MAX = 140
 BODY_MAX = 5000
@@ -70,12 +76,6 @@ VOTE_VALUES = {
     1: _l("Agree"),
     0: _l("Pass"),
     -1: _l("Disagree"),
-}
-REPORT_REASONS = {
-    "spam": _l("Spam or advertising"),
-    "offensive": _l("Offensive or abusive"),
-    "personal_data": _l("Reveals personal data"),
-    "off_topic": _l("Off topic"),
 }
 
 
@@ -284,42 +284,6 @@ class IdeaStatusChange(db.Model):
     @property
     def explanation_rendered(self) -> Markup:
         return stored_or_rendered(self.explanation_html, self.explanation)
-
-
-class Report(db.Model):
-    """A citizen flags an idea or a comment for the moderators.
-
-    The target is its Contribution (an idea's or a comment's spine row), so the moderation desk
-    reads reports without knowing the kinds; one report per person per target.
-    """
-
-    __tablename__ = "report"
-    __table_args__ = (
-        UniqueConstraint("reporter_id", "contribution_id"),
-        CheckConstraint(f"reason IN ({sql_values(REPORT_REASONS)})", name="reason"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    contribution_id: Mapped[int] = mapped_column(
-        ForeignKey("contribution.id", ondelete="CASCADE"), index=True
-    )
-    process_id: Mapped[int] = mapped_column(
-        ForeignKey("process.id", ondelete="CASCADE"), index=True
-    )
-    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
-    reporter_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
-    reason: Mapped[str] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]
-
-    contribution: Mapped[Contribution] = relationship()
-
-    @property
-    def reason_label(self) -> str:
-        return str(REPORT_REASONS.get(self.reason, self.reason))
 
 
 class IdeaPhoto(db.Model):

@@ -281,23 +281,25 @@ def comment_tree(idea: Idea, viewer: Any, moderator: bool, page: int = 1,
     return [n for n in nodes if not (n.comment.is_deleted and not n.replies)], found
 
 
-def last_decisions(target_type: str, target_ids: Iterable[int]) -> dict[int, ModerationAction]:
-    """The latest moderation decision on each target, in one query (the reason an author is
-    shown for a hidden idea or comment)."""
-    ids = list(target_ids)
-    if not ids:
+def last_decisions(targets: dict[int, int]) -> dict[int, ModerationAction]:
+    """{idea or comment id: its contribution id} → the latest moderation decision about each,
+    in one query (the reason an author is shown for hidden input). Read by contribution, so a
+    decision taken on the moderation desk counts as much as one taken here."""
+    by_contribution = {contribution_id: target_id for target_id, contribution_id in targets.items()}
+    if not by_contribution:
         return {}
     latest = (
-        select(ModerationAction.target_id, func.max(ModerationAction.id).label("last_id"))
-        .where(ModerationAction.target_type == target_type,
-               ModerationAction.target_id.in_(ids))
-        .group_by(ModerationAction.target_id)
+        select(ModerationAction.contribution_id,
+               func.max(ModerationAction.id).label("last_id"))
+        .where(ModerationAction.contribution_id.in_(list(by_contribution)),
+               ModerationAction.status_after != "")
+        .group_by(ModerationAction.contribution_id)
         .subquery()
     )
     actions = db.session.scalars(
         select(ModerationAction).join(latest, latest.c.last_id == ModerationAction.id)
     )
-    return {action.target_id: action for action in actions}
+    return {by_contribution[action.contribution_id]: action for action in actions}
 
 
 def pending_ideas(process: Process) -> list[Idea]:

@@ -326,13 +326,13 @@ def _idea_context(idea: Idea, comment_form: CommentForm | None = None) -> dict[s
     decisions = {}
     if idea.moderation_status != "published" and (moderator or idea.author_id == getattr(
             current_user, "id", None)):
-        decisions = queries.last_decisions("idea", [idea.id])
+        decisions = queries.last_decisions({idea.id: idea.contribution_id})
     tree, threads = queries.comment_tree(idea, current_user if signed_in else None, moderator,
                                          page_number(request.args.get("comments")))
-    hidden_comment_ids = [
-        c.id for node in tree for c in [node.comment, *node.replies]
+    hidden_comments = {
+        c.id: c.contribution_id for node in tree for c in [node.comment, *node.replies]
         if c.contribution.status in ("hidden", "rejected")
-    ]
+    }
     return {
         "city": g.city,
         "process": process,
@@ -344,7 +344,7 @@ def _idea_context(idea: Idea, comment_form: CommentForm | None = None) -> dict[s
         "history": services.status_history(idea),
         "comments": tree,
         "threads": threads,
-        "comment_decisions": queries.last_decisions("comment", hidden_comment_ids),
+        "comment_decisions": queries.last_decisions(hidden_comments),
         "decision": decisions.get(idea.id),
         # Forms (each makes a CSRF token, hence a session) only for who can use them: a
         # visitor's page then sets no cookie and can come from the page cache.

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from engage.accounts.models import User
 from engage.core import audit, search, uploads
 from engage.core.db import upsert, utcnow
+from engage.core.signals import contribution_moderated
 from engage.extensions import db
 from engage.ideas.models import (
     BODY_MAX,
@@ -505,6 +506,16 @@ def _comment_status_changed(comment: Comment, before: str, after: str) -> None:
         _move_comment_count(comment.idea_id, -1)
 
 
+@contribution_moderated.connect
+def _comment_moderated(contribution: Contribution, before: str, after: str) -> None:
+    """A decision on the moderation desk about a comment: its idea's count stays exact."""
+    if contribution.kind == "comment":
+        comment = db.session.scalars(
+            select(Comment).where(Comment.contribution_id == contribution.id)).first()
+        if comment is not None:
+            _comment_status_changed(comment, before, after)
+
+
 def add_comment(user: Any, idea: Idea, body: Any, parent: Comment | None = None) -> Comment:
     """`user` comments on `idea`, or replies to a top-level comment of it (one level of
     replies). Pending under pre-moderation, published at once otherwise."""
@@ -667,7 +678,8 @@ def moderate(moderator: Any, target: Idea | Comment, action: str, reason: Any = 
         raise IdeaError(_l("This action does not apply to the content in its current state."))
     if isinstance(target, Comment):
         _comment_status_changed(target, before, result)
-    audit.record(moderator, action, contribution.kind, target.id, _target_city_id(target), reason)
+    audit.record(moderator, action, contribution.kind, target.id, _target_city_id(target), reason,
+                 contribution_id=contribution.id, before=before, after=result)
     _resolve_reports(contribution)
     return target
 
@@ -694,7 +706,7 @@ def dismiss_reports(moderator: Any, target: Idea | Comment, reason: Any = "") ->
     if closed == 0:
         raise IdeaError(_l("There are no open reports on this content."), category="warning")
     audit.record(moderator, "dismiss_reports", target.contribution.kind, target.id,
-                 _target_city_id(target), reason)
+                 _target_city_id(target), reason, contribution_id=target.contribution_id)
     return closed
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engage.accounts.models import User
 from engage.cities.models import City
 from engage.cities.themes import theme_label
-from engage.core.db import TimestampMixin, utcnow
+from engage.core.db import TimestampMixin, sql_values, utcnow
 from engage.extensions import db
 
 # Organisers write, and citizens read, times in Romania's wall-clock time; the database keeps UTC.
@@ -214,3 +214,49 @@ class Contribution(db.Model):
 
     process: Mapped[Process] = relationship()
     author: Mapped[User | None] = relationship()
+
+
+# Why a citizen reports a piece of input.
+REPORT_REASONS = {
+    "spam": _l("Spam or advertising"),
+    "offensive": _l("Offensive or abusive"),
+    "personal_data": _l("Reveals personal data"),
+    "off_topic": _l("Off topic"),
+}
+
+
+class Report(db.Model):
+    """A citizen flags a piece of input (an idea, a comment, an answer, an observation…) for the
+    moderators.
+
+    The target is its Contribution, so the moderation desk reads reports without knowing the
+    kinds; one report per person per target.
+    """
+
+    __tablename__ = "report"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "contribution_id"),
+        CheckConstraint(f"reason IN ({sql_values(REPORT_REASONS)})", name="reason"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(
+        ForeignKey("contribution.id", ondelete="CASCADE"), index=True
+    )
+    process_id: Mapped[int] = mapped_column(
+        ForeignKey("process.id", ondelete="CASCADE"), index=True
+    )
+    city_id: Mapped[int] = mapped_column(ForeignKey("city.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+    contribution: Mapped[Contribution] = relationship()
+
+    @property
+    def reason_label(self) -> str:
+        return str(REPORT_REASONS.get(self.reason, self.reason))

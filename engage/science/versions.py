@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engage.core.signals import contribution_moderated
 from engage.core.versions import Version
 from engage.processes.models import Contribution
 from engage.science.models import (
@@ -42,3 +43,11 @@ DATA = Version("science_data", ScienceSettings, "data_version", _process_of)
 def data_changed(process_id: int, session: Session | None = None) -> None:
     """Note that `process_id`'s public data change in the current transaction."""
     DATA.changed(process_id, session)
+
+
+@contribution_moderated.connect
+def _observation_moderated(contribution: Contribution, before: str, after: str) -> None:
+    """A decision on the moderation desk hides or shows an observation's notes (and with a
+    hidden contribution, the observation): the public data change."""
+    if contribution.kind == "observation":
+        data_changed(contribution.process_id)
