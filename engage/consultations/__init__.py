@@ -10,6 +10,7 @@ def init_app(app) -> None:  # noqa: ANN001
     from engage.consultations import (
         answers,
         builder,
+        citations,  # noqa: F401  (registers)
         moderation,
         paper,
         respond,

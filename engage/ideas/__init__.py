@@ -8,7 +8,7 @@ moderators keep them clean, merge duplicates and say what became of each one.
 
 def init_app(app) -> None:  # noqa: ANN001
     from engage.cities.themes import theme_label
-    from engage.ideas import follow, routes
+    from engage.ideas import citations, follow, routes  # noqa: F401  (citations: registers)
 
     app.jinja_env.globals["theme_label"] = theme_label
 

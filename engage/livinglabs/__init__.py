@@ -14,7 +14,13 @@ attachments), `checkin` (the door), `api` (open data), `demo`.
 
 def init_app(app) -> None:  # noqa: ANN001
     """Register the living-lab blueprints (the models come with them)."""
-    from engage.livinglabs import checkin, manage, outcome, routes
+    from engage.livinglabs import (  # noqa: F401  (citations: registers)
+        checkin,
+        citations,
+        manage,
+        outcome,
+        routes,
+    )
 
     for module in (routes, manage, outcome, checkin):
         app.register_blueprint(module.bp)

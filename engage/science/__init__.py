@@ -12,7 +12,8 @@ offline sync endpoint); `verification` (verifiers' services) and `verify` (their
 
 def init_app(app) -> None:  # noqa: ANN001
     """Register the science blueprints (each module adds its own lines below)."""
-    from engage.science import (  # noqa: F401  (the tables; the data version's listeners)
+    from engage.science import (  # noqa: F401  (tables; version listeners; citations)
+        citations,
         models,
         versions,
     )

@@ -1,0 +1,55 @@
+"""How summaries cite ideas (`[[idea:N]]`) and comments (`[[comment:N]]`): see
+`core.citations`. Registered when the package starts."""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import select
+
+from engage.cities.models import City
+from engage.core import citations
+from engage.core.citations import Cited, quote
+from engage.extensions import db
+from engage.ideas.models import Comment, Idea
+from engage.processes.models import PUBLIC_STATUSES, Contribution, Process
+
+
+def _ideas(ids: list[int]) -> dict[int, Cited]:
+    rows = db.session.execute(
+        select(Idea, Contribution.status, Process.status, City.slug)
+        .join(Contribution, Contribution.id == Idea.contribution_id)
+        .join(Process, Process.id == Idea.process_id).join(City, City.id == Idea.city_id)
+        .where(Idea.id.in_(ids))).all()
+    return {idea.id: Cited(
+        kind="idea", id=idea.id, city_id=idea.city_id, process_id=idea.process_id,
+        title=idea.title, quote=quote(idea.body or idea.title),
+        url=url_for("ideas.idea", city_slug=city_slug, idea_id=idea.id),
+        citable=status == "published" and process_status in PUBLIC_STATUSES,
+        contribution_id=idea.contribution_id, author_id=idea.author_id,
+        supports=idea.support_count,
+    ) for idea, status, process_status, city_slug in rows}
+
+
+def _comments(ids: list[int]) -> dict[int, Cited]:
+    idea_contribution = Contribution.__table__.alias("idea_contribution")
+    rows = db.session.execute(
+        select(Comment, Contribution.status, Idea, idea_contribution.c.status, Process.status,
+               City.slug)
+        .join(Contribution, Contribution.id == Comment.contribution_id)
+        .join(Idea, Idea.id == Comment.idea_id)
+        .join(idea_contribution, idea_contribution.c.id == Idea.contribution_id)
+        .join(Process, Process.id == Idea.process_id).join(City, City.id == Idea.city_id)
+        .where(Comment.id.in_(ids))).all()
+    return {comment.id: Cited(
+        kind="comment", id=comment.id, city_id=idea.city_id, process_id=idea.process_id,
+        title=idea.title, quote=quote(comment.body),
+        url=url_for("ideas.idea", city_slug=city_slug, idea_id=idea.id,
+                    _anchor=f"comment-{comment.id}"),
+        citable=(status == "published" and comment.deleted_at is None
+                 and idea_status == "published" and process_status in PUBLIC_STATUSES),
+        contribution_id=comment.contribution_id, author_id=comment.author_id,
+    ) for comment, status, idea, idea_status, process_status, city_slug in rows}
+
+
+citations.register("idea", _ideas)
+citations.register("comment", _comments)
