@@ -87,6 +87,7 @@ def _register_features(app: Flask) -> None:
         moderation,
         processes,
         science,
+        synthesis,
     )
 
     accounts.init_app(app)
@@ -97,6 +98,7 @@ def _register_features(app: Flask) -> None:
     science.init_app(app)
     livinglabs.init_app(app)
     moderation.init_app(app)
+    synthesis.init_app(app)
     api.init_app(app)
     cli.init_app(app)
 

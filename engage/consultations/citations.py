@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import select
 
 from engage.cities.models import City
@@ -25,7 +24,7 @@ def _answers(ids: list[int]) -> dict[int, Cited]:
     return {answer.id: Cited(
         kind="answer", id=answer.id, city_id=process.city_id, process_id=process.id,
         title=question.text_ro or question.text_en, quote=quote(answer.text),
-        url=url_for("consultation_results.results_page", city_slug=city_slug,
+        endpoint="consultation_results.results_page", args=dict(city_slug=city_slug,
                     process_slug=process.slug),
         citable=contribution.status == "published" and process.status in PUBLIC_STATUSES,
         contribution_id=contribution.id, author_id=contribution.author_id,
@@ -33,3 +32,11 @@ def _answers(ids: list[int]) -> dict[int, Cited]:
 
 
 citations.register("answer", _answers)
+
+
+def _answer_ids(contribution_ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(Answer.contribution_id, Answer.id).where(
+        Answer.contribution_id.in_(contribution_ids))).all())
+
+
+citations.register_by_contribution("answer", _answer_ids)

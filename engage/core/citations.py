@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CITATION = re.compile(r"\[\[(idea|comment|answer|observation|session):(\d{1,12})\]\]")
 QUOTE_MAX = 280
@@ -26,19 +26,79 @@ class Cited:
     process_id: int
     title: str
     quote: str
-    url: str
-    citable: bool  # published input of a public process
+    endpoint: str  # its page: url_for(endpoint, **args), built when asked (in a request)
+    args: dict = field(default_factory=dict)
+    citable: bool = False  # published input of a public process
     contribution_id: int | None = None
     author_id: int | None = None
     supports: int = 0
+
+    @property
+    def url(self) -> str:
+        from flask import url_for
+
+        return url_for(self.endpoint, **self.args)
 
 
 Resolver = Callable[[list[int]], dict[int, Cited]]
 _resolvers: dict[str, Resolver] = {}
 
 
+@dataclass(frozen=True)
+class CitedIn:
+    """Where a piece of input is cited: a published summary (and, later, a contract section)."""
+
+    title: str
+    url: str
+
+
+# The synthesis registers who cites what, so a kind's page can say "cited in" without
+# importing it.
+_citers: list[Callable[[str, list[int]], dict[int, list[CitedIn]]]] = []
+
+
+def register_citer(citer: Callable[[str, list[int]], dict[int, list[CitedIn]]]) -> None:
+    _citers.append(citer)
+
+
+def cited_in(kind: str, ids: Iterable[int]) -> dict[int, list[CitedIn]]:
+    """For each of the `kind` input `ids` that is cited in public: where."""
+    wanted = sorted(set(ids))
+    found: dict[int, list[CitedIn]] = {}
+    if not wanted:
+        return found
+    for citer in _citers:
+        for number, places in citer(kind, wanted).items():
+            found.setdefault(number, []).extend(places)
+    return found
+
+
 def register(kind: str, resolver: Resolver) -> None:
     _resolvers[kind] = resolver
+
+
+# Each kind whose input has a spine row says which of its ids a Contribution is, so a picker
+# that searches the spine can offer the right citation tag.
+_by_contribution: dict[str, Callable[[list[int]], dict[int, int]]] = {}
+
+
+def register_by_contribution(kind: str, finder: Callable[[list[int]], dict[int, int]]) -> None:
+    _by_contribution[kind] = finder
+
+
+def tags_for(contributions: Iterable[tuple[int, str]]) -> dict[int, str]:
+    """{contribution id: its citation tag "[[kind:id]]"} for (contribution id, kind) pairs, one
+    query per kind."""
+    by_kind: dict[str, list[int]] = {}
+    for contribution_id, kind in contributions:
+        by_kind.setdefault(kind, []).append(contribution_id)
+    tags: dict[int, str] = {}
+    for kind, ids in by_kind.items():
+        finder = _by_contribution.get(kind)
+        if finder is not None:
+            for contribution_id, number in finder(ids).items():
+                tags[contribution_id] = f"[[{kind}:{number}]]"
+    return tags
 
 
 def references(text: str | None) -> list[tuple[str, int]]:

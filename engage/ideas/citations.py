@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import select
 
 from engage.cities.models import City
@@ -23,7 +22,7 @@ def _ideas(ids: list[int]) -> dict[int, Cited]:
     return {idea.id: Cited(
         kind="idea", id=idea.id, city_id=idea.city_id, process_id=idea.process_id,
         title=idea.title, quote=quote(idea.body or idea.title),
-        url=url_for("ideas.idea", city_slug=city_slug, idea_id=idea.id),
+        endpoint="ideas.idea", args=dict(city_slug=city_slug, idea_id=idea.id),
         citable=status == "published" and process_status in PUBLIC_STATUSES,
         contribution_id=idea.contribution_id, author_id=idea.author_id,
         supports=idea.support_count,
@@ -43,7 +42,7 @@ def _comments(ids: list[int]) -> dict[int, Cited]:
     return {comment.id: Cited(
         kind="comment", id=comment.id, city_id=idea.city_id, process_id=idea.process_id,
         title=idea.title, quote=quote(comment.body),
-        url=url_for("ideas.idea", city_slug=city_slug, idea_id=idea.id,
+        endpoint="ideas.idea", args=dict(city_slug=city_slug, idea_id=idea.id,
                     _anchor=f"comment-{comment.id}"),
         citable=(status == "published" and comment.deleted_at is None
                  and idea_status == "published" and process_status in PUBLIC_STATUSES),
@@ -53,3 +52,17 @@ def _comments(ids: list[int]) -> dict[int, Cited]:
 
 citations.register("idea", _ideas)
 citations.register("comment", _comments)
+
+
+def _idea_ids(contribution_ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(Idea.contribution_id, Idea.id).where(
+        Idea.contribution_id.in_(contribution_ids))).all())
+
+
+def _comment_ids(contribution_ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(Comment.contribution_id, Comment.id).where(
+        Comment.contribution_id.in_(contribution_ids))).all())
+
+
+citations.register_by_contribution("idea", _idea_ids)
+citations.register_by_contribution("comment", _comment_ids)

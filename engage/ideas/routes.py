@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engage.cities.permissions import can_moderate, is_city_organiser, is_city_staff
+from engage.core import citations
 from engage.core.auth import login_redirect, login_required, public, requires
 from engage.core.forms import form_status, show_refusal
 from engage.core.htmx import redirect_after_post, render, wants_fragment
@@ -342,6 +343,7 @@ def _idea_context(idea: Idea, comment_form: CommentForm | None = None) -> dict[s
         "my_votes": queries.my_votes(current_user, [idea.id]),
         "vote_totals": queries.vote_totals([idea.id]).get(idea.id, {}),
         "history": services.status_history(idea),
+        "cited_in": citations.cited_in("idea", [idea.id]).get(idea.id, []),
         "comments": tree,
         "threads": threads,
         "comment_decisions": queries.last_decisions(hidden_comments),

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import select
 
 from engage.cities.models import City
@@ -28,7 +27,7 @@ def _sessions(ids: list[int]) -> dict[int, Cited]:
             kind="session", id=session.id, city_id=process.city_id, process_id=process.id,
             title=session.title_ro or session.title_en,
             quote=quote(outcome or session.description_ro or session.description_en),
-            url=url_for("livinglab.session_page", city_slug=city_slug,
+            endpoint="livinglab.session_page", args=dict(city_slug=city_slug,
                         process_slug=process.slug, session_id=session.id),
             citable=process.status in PUBLIC_STATUSES,
         )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import select
 
 from engage.cities.models import City
@@ -25,7 +24,7 @@ def _observations(ids: list[int]) -> dict[int, Cited]:
         kind="observation", id=observation.id, city_id=observation.city_id,
         process_id=observation.process_id,
         title=process.title_ro or process.title_en, quote=quote(contribution.text),
-        url=url_for("science.observation", city_slug=city_slug,
+        endpoint="science.observation", args=dict(city_slug=city_slug,
                     observation_id=observation.id),
         citable=(contribution.status == "published" and observation.status != "rejected"
                  and process.status in PUBLIC_STATUSES),
@@ -34,3 +33,11 @@ def _observations(ids: list[int]) -> dict[int, Cited]:
 
 
 citations.register("observation", _observations)
+
+
+def _observation_ids(contribution_ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(Observation.contribution_id, Observation.id).where(
+        Observation.contribution_id.in_(contribution_ids))).all())
+
+
+citations.register_by_contribution("observation", _observation_ids)

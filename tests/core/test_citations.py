@@ -40,17 +40,17 @@ def test_ideas_and_comments_resolve_with_whether_they_may_be_cited(app, make_cit
         ideas.support(make_user(), shown)
     db.session.commit()
 
-    with app.test_request_context():
-        found = citations.resolve([("idea", shown.id), ("idea", hidden.id),
-                                   ("comment", comment.id), ("idea", 999_999)])
+    found = citations.resolve([("idea", shown.id), ("idea", hidden.id),
+                               ("comment", comment.id), ("idea", 999_999)])
     assert set(found) == {("idea", shown.id), ("idea", hidden.id), ("comment", comment.id)}
     cited = found[("idea", shown.id)]
     assert (cited.title, cited.quote, cited.citable, cited.supports) == (
         "Copaci pe strada Mare", "Plantăm **tei**.", True, 3)
-    assert cited.url == f"/{process.city.slug}/ideas/{shown.id}"
+    with app.test_request_context():
+        assert cited.url == f"/{process.city.slug}/ideas/{shown.id}"
+        assert found[("comment", comment.id)].url.endswith(f"#comment-{comment.id}")
     assert cited.author_id == author.id and cited.contribution_id == shown.contribution_id
     assert found[("idea", hidden.id)].citable is False
-    assert found[("comment", comment.id)].url.endswith(f"#comment-{comment.id}")
     assert found[("comment", comment.id)].citable is True
 
 

@@ -1,0 +1,206 @@
+"""The summaries' pages: the public list of a process's summaries and each summary's page (its
+public version with citations as links, what it rests on, every published version and the
+difference between two), and the staff's pages to write, cite and publish.
+
+Staff are the city's moderators and organisers (`summaries.can_write_summaries`); the public sees
+only published versions of public processes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from engage.cities.permissions import is_city_staff
+from engage.core import citations
+from engage.core.auth import public, requires
+from engage.core.forms import form_status, show_refusal
+from engage.core.htmx import redirect_after_post, wants_fragment
+from engage.core.search import fold
+from engage.core.tenancy import get_in_city_or_404
+from engage.extensions import db
+from engage.processes.models import PUBLIC_STATUSES, Contribution, Process
+from engage.processes.permissions import can_view_process
+from engage.synthesis import summaries
+from engage.synthesis.forms import CITATION_HINT, SummaryForm
+from engage.synthesis.models import Summary
+from engage.synthesis.summaries import SummaryError
+
+bp = Blueprint("synthesis", __name__)
+
+MANAGE = "/<city_slug>/manage/processes/<process_slug>/summaries"
+PICKER_SCAN = 2000  # the newest published inputs of the process a picker search looks through
+PICKER_RESULTS = 20
+
+
+def _process(process_slug: str, *, staff: bool) -> Process:
+    process = get_in_city_or_404(Process, Process.slug == process_slug)
+    if staff:
+        if not summaries.can_write_summaries(current_user, process):
+            abort(403)
+    elif not can_view_process(current_user, process):
+        abort(404)
+    return process
+
+
+def _summary(summary_id: int) -> Summary:
+    return get_in_city_or_404(Summary, Summary.id == summary_id)
+
+
+def _form_page(form: SummaryForm, process: Process, summary: Summary | None,
+               problems: list[str] | None = None):  # noqa: ANN202
+    page = render_template("synthesis/summary_form.html", form=form, process=process,
+                           summary=summary, city=g.city, problems=problems or [],
+                           hint=CITATION_HINT)
+    return page, form_status()
+
+
+# ---------------------------------------------------------------- public
+
+
+@bp.get("/<city_slug>/p/<process_slug>/summaries")
+@public
+def summaries_list(city_slug: str, process_slug: str):  # noqa: ANN201
+    process = _process(process_slug, staff=False)
+    rows = summaries.public_summaries(process)
+    return render_template("synthesis/summaries.html", process=process, city=g.city,
+                           items=[(s, s.public_version) for s in rows],
+                           can_write=summaries.can_write_summaries(current_user, process))
+
+
+@bp.get("/<city_slug>/summaries/<int:summary_id>")
+@public
+def summary_page(city_slug: str, summary_id: int):  # noqa: ANN201
+    """The public version (staff may preview the draft with ?draft=1) and, with
+    ?from=N&to=M, the changes between two published versions."""
+    summary = _summary(summary_id)
+    process = summary.process
+    staff = summaries.can_write_summaries(current_user, process)
+    if not can_view_process(current_user, process):
+        abort(404)
+    version = summary.public_version
+    if staff and request.args.get("draft") and summary.draft is not None:
+        version = summary.draft
+    if version is None:
+        abort(404)
+    published = summary.published_versions
+    numbers = {v.number: v for v in published}
+    comparison = None
+    try:
+        old, new = int(request.args.get("from", 0)), int(request.args.get("to", 0))
+    except ValueError:
+        old = new = 0
+    if old in numbers and new in numbers and old != new:
+        comparison = (numbers[old], numbers[new], summaries.diff(numbers[old], numbers[new]))
+    refs = citations.references(f"{version.body_ro}\n{version.body_en}")
+    cited = citations.resolve(refs)
+    return render_template(
+        "synthesis/summary.html", summary=summary, version=version, process=process,
+        city=g.city, basis=summaries.basis(version), published=published,
+        comparison=comparison, staff=staff,
+        body_ro=summaries.render(version.body_ro, cited),
+        body_en=summaries.render(version.body_en, cited))
+
+
+# ---------------------------------------------------------------- staff
+
+
+@bp.get(MANAGE)
+@requires(is_city_staff)
+def manage_summaries(city_slug: str, process_slug: str):  # noqa: ANN201
+    process = _process(process_slug, staff=True)
+    rows = summaries.all_summaries(process)
+    return render_template("synthesis/manage.html", process=process, city=g.city,
+                           items=[(s, summaries.basis(s.latest)) for s in rows])
+
+
+@bp.route(MANAGE + "/new", methods=["GET", "POST"])
+@requires(is_city_staff)
+def new_summary(city_slug: str, process_slug: str):  # noqa: ANN201
+    process = _process(process_slug, staff=True)
+    form = SummaryForm()
+    form.set_themes(process.themes or [])
+    if form.validate_on_submit():
+        try:
+            summary = summaries.create_summary(process, current_user, form.values())
+        except SummaryError as error:
+            show_refusal(form, error.field, error.message)
+            return _form_page(form, process, None, error.problems)
+        flash(_("The summary was saved as a draft."), "success")
+        return redirect_after_post(url_for("synthesis.edit_summary", city_slug=city_slug,
+                                           summary_id=summary.id))
+    return _form_page(form, process, None)
+
+
+@bp.route("/<city_slug>/manage/summaries/<int:summary_id>", methods=["GET", "POST"])
+@requires(is_city_staff)
+def edit_summary(city_slug: str, summary_id: int):  # noqa: ANN201
+    summary = _summary(summary_id)
+    process = summary.process
+    if not summaries.can_write_summaries(current_user, process):
+        abort(403)
+    form = SummaryForm()
+    form.set_themes(process.themes or [])
+    if request.method == "GET":
+        latest = summary.latest
+        form.topic.data, form.theme.data = summary.topic, summary.theme
+        for name in ("title_ro", "title_en", "body_ro", "body_en"):
+            getattr(form, name).data = getattr(latest, name) if latest else ""
+    elif form.validate_on_submit():
+        try:
+            version = summaries.save_draft(summary, current_user, form.values())
+        except SummaryError as error:
+            show_refusal(form, error.field, error.message)
+            return _form_page(form, process, summary, error.problems)
+        flash(_("Draft %(number)s saved.", number=version.number), "success")
+        return redirect_after_post(url_for("synthesis.edit_summary", city_slug=city_slug,
+                                           summary_id=summary.id))
+    return _form_page(form, process, summary)
+
+
+@bp.post("/<city_slug>/manage/summaries/<int:summary_id>/publish")
+@requires(is_city_staff)
+def publish_summary(city_slug: str, summary_id: int):  # noqa: ANN201
+    summary = _summary(summary_id)
+    if not summaries.can_write_summaries(current_user, summary.process):
+        abort(403)
+    try:
+        version = summaries.publish(summary, current_user)
+    except SummaryError as error:
+        form = SummaryForm(formdata=None)
+        form.set_themes(summary.process.themes or [])
+        latest = summary.latest
+        form.topic.data, form.theme.data = summary.topic, summary.theme
+        for name in ("title_ro", "title_en", "body_ro", "body_en"):
+            getattr(form, name).data = getattr(latest, name) if latest else ""
+        page = render_template("synthesis/summary_form.html", form=form,
+                               process=summary.process, summary=summary, city=g.city,
+                               problems=error.problems, refusal=str(error.message),
+                               hint=CITATION_HINT)
+        return page, 422
+    flash(_("Version %(number)s is published.", number=version.number), "success")
+    return redirect_after_post(url_for("synthesis.summary_page", city_slug=city_slug,
+                                       summary_id=summary.id))
+
+
+@bp.get(MANAGE + "/picker")
+@requires(is_city_staff)
+def citation_picker(city_slug: str, process_slug: str):  # noqa: ANN201
+    """Published input of the process whose text holds every word typed (folded), newest
+    first, each with the tag that cites it; for htmx, the list alone."""
+    process = _process(process_slug, staff=True)
+    words = fold(request.args.get("q", "")[:100]).split()
+    found: list[tuple[Contribution, str]] = []
+    if words and process.status in PUBLIC_STATUSES:
+        rows = db.session.scalars(
+            select(Contribution).where(Contribution.process_id == process.id,
+                                       Contribution.status == "published")
+            .order_by(Contribution.id.desc()).limit(PICKER_SCAN)).all()
+        matching = [c for c in rows if all(w in fold(c.text) for w in words)][:PICKER_RESULTS]
+        tags = citations.tags_for((c.id, c.kind) for c in matching)
+        found = [(c, tags[c.id]) for c in matching if c.id in tags]
+    template = "synthesis/_picker_results.html" if wants_fragment() else "synthesis/picker.html"
+    return render_template(template, process=process, city=g.city, found=found,
+                           query=request.args.get("q", ""), searched=bool(words))
