@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from engage.cities.permissions import is_city_organiser, is_city_staff
-from engage.core.auth import public, requires
+from engage.core.auth import login_required, public, requires
 from engage.core.forms import show_refusal
 from engage.core.htmx import redirect_after_post, render
 from engage.core.tenancy import get_in_city_or_404
@@ -168,3 +168,17 @@ def change_status(city_slug: str, process_slug: str):  # noqa: ANN201
         else:
             flash(str(STATUS_CHANGED[form.action.data]), "success")
     return redirect_after_post(url_for(".manage", city_slug=g.city.slug))
+
+
+@bp.get("/account/input")
+@login_required
+def my_input():  # noqa: ANN201
+    """What became of my input: every idea, comment, answer and observation I wrote, its
+    status and the reason of the last decision, and the summaries that cite it."""
+    try:
+        page = int(request.args.get("page", 1))
+    except ValueError:
+        page = 1
+    entries, pages = services.input_of(current_user, page)
+    return render_template("processes/my_input.html", entries=entries, page=page, pages=pages,
+                           INPUT_KINDS=services.INPUT_KINDS)

@@ -431,3 +431,62 @@ def current_processes_by_city(city_ids: Iterable[int]) -> dict[int, list[Process
     for process in db.session.scalars(query):
         result[process.city_id].append(process)
     return result
+
+
+# ---------------------------------------------------------------- what became of my input
+
+INPUT_PAGE_SIZE = 30
+INPUT_KINDS = {
+    "idea": _l("Idea"),
+    "comment": _l("Comment"),
+    "answer": _l("Answer"),
+    "observation": _l("Observation"),
+}
+
+
+@dataclass
+class InputEntry:
+    """One piece of a person's input, with what became of it."""
+
+    contribution: Contribution
+    process: Process
+    citation: str | None  # its citation tag, when it can be cited
+    decision: Any  # the latest moderation decision (core.audit.ModerationAction) or None
+    cited_in: list[Any]  # core.citations.CitedIn
+
+
+def input_of(user: Any, page: int = 1) -> tuple[list[InputEntry], int]:
+    """A person's input, newest first, one page (and the number of pages): its status, the
+    reason of the last moderation decision, and the published summaries that cite it. A
+    constant number of queries per page."""
+    from engage.core import citations
+    from engage.core.audit import ModerationAction
+
+    conditions = (Contribution.author_id == user.id, Contribution.status != "deleted")
+    total = db.session.scalar(select(func.count()).select_from(Contribution)
+                              .where(*conditions)) or 0
+    pages = max((total + INPUT_PAGE_SIZE - 1) // INPUT_PAGE_SIZE, 1)
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        select(Contribution, Process).join(Process, Process.id == Contribution.process_id)
+        .where(*conditions).order_by(Contribution.created_at.desc(), Contribution.id.desc())
+        .limit(INPUT_PAGE_SIZE).offset((page - 1) * INPUT_PAGE_SIZE)).all()
+    ids = [contribution.id for contribution, _ in rows]
+    tags = citations.tags_for((c.id, c.kind) for c, _ in rows)
+    latest = (select(func.max(ModerationAction.id))
+              .where(ModerationAction.contribution_id.in_(ids),
+                     ModerationAction.status_after != "")
+              .group_by(ModerationAction.contribution_id))
+    decisions = {action.contribution_id: action for action in db.session.scalars(
+        select(ModerationAction).where(ModerationAction.id.in_(latest)))} if ids else {}
+    cited: dict[int, list[Any]] = {}
+    by_kind: dict[str, dict[int, int]] = {}
+    for contribution_id, tag in tags.items():
+        kind, number = tag.strip("[]").split(":")
+        by_kind.setdefault(kind, {})[int(number)] = contribution_id
+    for kind, numbers in by_kind.items():
+        for number, places in citations.cited_in(kind, numbers).items():
+            cited[numbers[number]] = places
+    return [InputEntry(contribution=c, process=p, citation=tags.get(c.id),
+                       decision=decisions.get(c.id), cited_in=cited.get(c.id, []))
+            for c, p in rows], pages
