@@ -20,15 +20,17 @@ Steps (`compute_opinion_groups`):
 5. opinion groups: weighted k-means on the base centres, k = 2 … min(5, 2 + n_base // 12),
    chosen by the (participant-weighted) silhouette; with a previous state, k only changes after
    another k has won 4 runs in a row;
-6. per group its representative ideas (the repness test), overall the consensus ideas and the
-   group-informed consensus, per idea the votes by stakeholder type and by group.
+6. per group its representative ideas (the repness test, group against the other counted
+   participants), the consensus ideas over every voter (as Pol.is does over its whole rating
+   matrix) and the group-informed consensus, per idea the votes by stakeholder type (every
+   voter) and by group.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 Z_90 = 1.2816  # one-sided 90 % significance
@@ -198,6 +200,65 @@ class OpinionResult:
             if support.idea_id == idea_id:
                 return support
         return None
+
+    def group_for(self, participant_id: int) -> OpinionGroup | None:
+        """The group of a participant (None when not counted or without groups)."""
+        for group in self.groups:
+            if participant_id in group.members:
+                return group
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain lists, dicts and numbers, to store a run (e.g. computed by a background job)
+        and show it later without numpy: `OpinionResult.from_json(result.to_json())`."""
+        data = asdict(self)
+        data["silhouettes"] = [[k, v] for k, v in self.silhouettes.items()]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> OpinionResult:
+        def counts(d: Mapping[str, Any]) -> VoteCounts:
+            return VoteCounts(int(d["agree"]), int(d["disagree"]), int(d["passed"]))
+
+        def pair(v: Sequence[float]) -> tuple[float, float]:
+            return (float(v[0]), float(v[1]))
+
+        def ints(v: Iterable[Any]) -> tuple[int, ...]:
+            return tuple(int(x) for x in v)
+
+        return cls(
+            idea_ids=ints(data["idea_ids"]),
+            hidden_idea_ids=ints(data["hidden_idea_ids"]),
+            n_voters=int(data["n_voters"]),
+            n_votes=int(data["n_votes"]),
+            participant_ids=ints(data["participant_ids"]),
+            coordinates=tuple(pair(c) for c in data["coordinates"]),
+            group_of=ints(data["group_of"]),
+            base_clusters=tuple(BaseCluster(pair(b["centre"]), ints(b["members"]))
+                                for b in data["base_clusters"]),
+            groups=tuple(
+                OpinionGroup(
+                    index=int(g["index"]), label=str(g["label"]), centre=pair(g["centre"]),
+                    members=ints(g["members"]),
+                    representative=tuple(RepresentativeIdea(**r) for r in g["representative"]),
+                )
+                for g in data["groups"]
+            ),
+            silhouettes={int(k): float(v) for k, v in data["silhouettes"]},
+            consensus_agree=tuple(ConsensusIdea(**c) for c in data["consensus_agree"]),
+            consensus_disagree=tuple(ConsensusIdea(**c) for c in data["consensus_disagree"]),
+            ideas=tuple(
+                IdeaSupport(
+                    idea_id=int(i["idea_id"]), total=counts(i["total"]),
+                    by_stakeholder={str(t): counts(c) for t, c in i["by_stakeholder"].items()},
+                    by_group=tuple(counts(c) for c in i["by_group"]),
+                    group_consensus=i["group_consensus"],
+                )
+                for i in data["ideas"]
+            ),
+            notice=data["notice"],
+            state=OpinionState.from_json(data.get("state")) or OpinionState(),
+        )
 
 
 # ---------------------------------------------------------------- statistics (Pol.is stats.clj)
@@ -410,6 +471,28 @@ def _counts(agree: Any, disagree: Any, passed: Any) -> list[VoteCounts]:
                                                                    strict=True)]
 
 
+def _as_matrix(rows: Sequence[Sequence[Any]], n_rows: int, n_columns: int) -> Any:
+    """rows as a float matrix, NaN for unseen; anything that is not a vote reads as unseen."""
+    import numpy as np
+
+    try:
+        matrix = np.array(rows, dtype=float)
+        if matrix.shape == (n_rows, n_columns):
+            return matrix
+    except (TypeError, ValueError):
+        pass
+    votes = {1: 1.0, 0: 0.0, -1: -1.0}
+
+    def cell(row: Sequence[Any], j: int) -> float:
+        value = row[j] if j < len(row) else None
+        if isinstance(value, bool) or not isinstance(value, int):
+            return math.nan
+        return votes.get(value, math.nan)
+
+    padded = [list(rows[i]) if i < len(rows) else [] for i in range(n_rows)]
+    return np.array([[cell(row, j) for j in range(n_columns)] for row in padded], dtype=float)
+
+
 def compute_opinion_groups(
     participant_ids: Sequence[int],
     idea_ids: Sequence[int],
@@ -425,6 +508,19 @@ def compute_opinion_groups(
     `previous` is the last run's `state` (warm-start axes and, with `stable`, keep k until
     another k wins 4 runs in a row). Deterministic; degenerate input gives a result with no
     groups and a `notice`, never an error."""
+    from threadpoolctl import threadpool_limits
+
+    # One thread: the matrices are small, and OpenMP threads spinning against the other
+    # workers on the host made k-means ten times slower under load.
+    with threadpool_limits(limits=1):
+        return _compute(participant_ids, idea_ids, rows, hidden_idea_ids, stakeholder_types,
+                        previous, stable)
+
+
+def _compute(participant_ids: Sequence[int], idea_ids: Sequence[int],
+             rows: Sequence[Sequence[int | None]], hidden_idea_ids: Iterable[int],
+             stakeholder_types: Mapping[int, str | None] | None,
+             previous: OpinionState | None, stable: bool) -> OpinionResult:
     import numpy as np
 
     participant_ids = [int(p) for p in participant_ids]
@@ -436,7 +532,7 @@ def compute_opinion_groups(
     n_ideas = len(kept_ids)
 
     if participant_ids and all_idea_ids:
-        full = np.array(rows, dtype=float).reshape(len(participant_ids), len(all_idea_ids))
+        full = _as_matrix(rows, len(participant_ids), len(all_idea_ids))
         public = full[:, keep]
     else:
         public = np.full((len(participant_ids), n_ideas), np.nan)
@@ -701,10 +797,13 @@ def opinion_map(result: OpinionResult, labels: Mapping[int, str] | None = None,
 
 
 def render_opinion_map(result: OpinionResult, labels: Mapping[int, str] | None = None,
-                       id_prefix: str = "opinion-map") -> Any:
-    """The map, its legend and its table as HTML (Markup), inside a request or app context."""
+                       id_prefix: str = "opinion-map", heading_level: int = 2) -> Any:
+    """The map, its legend, its table and the common ground as HTML (Markup), under a heading
+    of `heading_level`; needs a request or app context. `id_prefix` keeps element ids unique
+    when a page shows two maps."""
     from flask import render_template
     from markupsafe import Markup
 
     return Markup(render_template("synthesis/_opinion_map.html",
-                                  opinion_map=opinion_map(result, labels, id_prefix)))
+                                  opinion_map=opinion_map(result, labels, id_prefix),
+                                  heading_level=heading_level))
