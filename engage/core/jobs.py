@@ -105,6 +105,40 @@ def purge_living_lab_answers() -> int:
         return purged
 
 
+@huey.task()
+def compute_opinion_groups(process_id: int) -> int:
+    """The opinion groups of one agree/disagree process (numpy and scikit-learn load here, in
+    the consumer, never in a web worker). Returns the number of votes read."""
+    from engage.extensions import db
+    from engage.processes.models import Process
+    from engage.synthesis.workspace import compute_opinions
+
+    with _app().app_context():
+        process = db.session.get(Process, process_id)
+        run = compute_opinions(process) if process is not None else None
+        db.session.commit()
+        return run.votes if run is not None else 0
+
+
+@huey.periodic_task(crontab(minute="15"))
+def refresh_opinion_groups() -> int:
+    """Every hour: the opinion groups of every open ideas process that votes agree/disagree."""
+    from sqlalchemy import select
+
+    from engage.extensions import db
+    from engage.processes.models import Process
+    from engage.synthesis.workspace import compute_opinions
+
+    with _app().app_context():
+        refreshed = 0
+        for process in db.session.scalars(select(Process).where(
+                Process.kind == "ideas", Process.is_open)):
+            if compute_opinions(process) is not None:
+                refreshed += 1
+            db.session.commit()
+        return refreshed
+
+
 @huey.task(retries=2, retry_delay=60)
 def notify_idea_status(change_id: int) -> int:
     """Tell an idea's followers about a status change, outside the moderator's request (an idea

@@ -1,13 +1,16 @@
-"""How summaries cite ideas (`[[idea:N]]`) and comments (`[[comment:N]]`): see
-`core.citations`. Registered when the package starts."""
+"""What the synthesis reads from the ideas without importing them, registered when the package
+starts: how summaries cite ideas (`[[idea:N]]`) and comments (`[[comment:N]]`), see
+`core.citations`; and an agree/disagree process's votes for the opinion groups, see
+`core.sources`."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from engage.cities.models import City
-from engage.core import citations
+from engage.core import citations, sources
 from engage.core.citations import Cited, quote
+from engage.core.sources import Votes
 from engage.extensions import db
 from engage.ideas.models import Comment, Idea
 from engage.processes.models import PUBLIC_STATUSES, Contribution, Process
@@ -66,3 +69,26 @@ def _comment_ids(contribution_ids: list[int]) -> dict[int, int]:
 
 citations.register_by_contribution("idea", _idea_ids)
 citations.register_by_contribution("comment", _comment_ids)
+
+
+# ---------------------------------------------------------------- votes, for the opinion groups
+
+
+def _votes(process: Process) -> Votes | None:
+    """An agree/disagree process's vote matrix, the ideas' titles and the voters' stakeholder
+    types; None for a process that collects supports."""
+    from engage.accounts.models import User
+    from engage.ideas.services import settings_for, vote_matrix
+
+    if settings_for(process).voting_mode != "agree":
+        return None
+    user_ids, idea_ids, rows = vote_matrix(process)
+    labels = dict(db.session.execute(select(Idea.id, Idea.title).where(
+        Idea.id.in_(idea_ids))).all()) if idea_ids else {}
+    types = dict(db.session.execute(select(User.id, User.stakeholder_type).where(
+        User.id.in_(user_ids))).all()) if user_ids else {}
+    return Votes(participant_ids=user_ids, idea_ids=idea_ids, rows=rows, labels=labels,
+                 stakeholder_types=types)
+
+
+sources.register_votes("ideas", _votes)

@@ -134,3 +134,17 @@ class SummaryCitation(db.Model):
 
     version: Mapped[SummaryVersion] = relationship(back_populates="citations")
 
+
+
+class OpinionRun(db.Model):
+    """The latest opinion groups of an agree/disagree process, computed in the background and
+    kept as JSON (`opinions.OpinionResult.to_json`), so pages show them without numpy; the
+    next run starts from its state (stable axes and number of groups)."""
+
+    __tablename__ = "opinion_run"
+
+    process_id: Mapped[int] = mapped_column(ForeignKey("process.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    votes: Mapped[int] = mapped_column(default=0)
+    result: Mapped[str] = mapped_column(Text, default="")  # JSON

@@ -19,11 +19,12 @@ from engage.core.auth import public, requires
 from engage.core.forms import form_status, show_refusal
 from engage.core.htmx import redirect_after_post, wants_fragment
 from engage.core.search import fold
+from engage.core.tasks import after_commit
 from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import db
 from engage.processes.models import PUBLIC_STATUSES, Contribution, Process
 from engage.processes.permissions import can_view_process
-from engage.synthesis import summaries
+from engage.synthesis import summaries, workspace
 from engage.synthesis.forms import CITATION_HINT, SummaryForm
 from engage.synthesis.models import Summary
 from engage.synthesis.summaries import SummaryError
@@ -204,3 +205,33 @@ def citation_picker(city_slug: str, process_slug: str):  # noqa: ANN201
     template = "synthesis/_picker_results.html" if wants_fragment() else "synthesis/picker.html"
     return render_template(template, process=process, city=g.city, found=found,
                            query=request.args.get("q", ""), searched=bool(words))
+
+
+# ---------------------------------------------------------------- opinion groups
+
+
+@bp.get("/<city_slug>/manage/processes/<process_slug>/opinions")
+@requires(is_city_staff)
+def opinions_page(city_slug: str, process_slug: str):  # noqa: ANN201
+    """The opinion groups of an agree/disagree ideas process, as last computed."""
+    process = _process(process_slug, staff=True)
+    if process.kind != "ideas":
+        abort(404)
+    run, result, labels = workspace.latest_opinions(process)
+    from engage.synthesis.opinions import render_opinion_map  # only this page draws it
+
+    return render_template("synthesis/opinions.html", process=process, city=g.city, run=run,
+                           result=result, labels=labels, render_opinion_map=render_opinion_map)
+
+
+@bp.post("/<city_slug>/manage/processes/<process_slug>/opinions")
+@requires(is_city_staff)
+def recompute_opinions(city_slug: str, process_slug: str):  # noqa: ANN201
+    """Compute the groups again now (in the background; they are recomputed every hour)."""
+    process = _process(process_slug, staff=True)
+    if process.kind != "ideas":
+        abort(404)
+    after_commit("compute_opinion_groups", process.id)
+    flash(_("The opinion groups are being computed; reload the page in a minute."), "info")
+    return redirect_after_post(url_for("synthesis.opinions_page", city_slug=city_slug,
+                                       process_slug=process.slug))
