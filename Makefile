@@ -152,3 +152,7 @@ bench-science: install
 .PHONY: bench-livinglabs
 bench-livinglabs: install
 	bash bench/livinglabs/run.sh
+
+.PHONY: bench-synthesis
+bench-synthesis: install
+	bash bench/synthesis/run.sh

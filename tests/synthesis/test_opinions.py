@@ -375,10 +375,9 @@ def big():
     return participants, result, elapsed
 
 
-def test_two_thousand_participants_by_five_hundred_ideas_is_fast(big):
-    _, result, elapsed = big
-    print(f"opinion groups, 2,000 participants x 500 ideas: {elapsed:.2f} s")
-    assert elapsed < 60
+def test_two_thousand_participants_by_five_hundred_ideas(big):
+    # Its time and memory are measured in bench/synthesis (make bench-synthesis), not here.
+    _, result, _ = big
     assert len(result.participant_ids) == 2000
     assert len(result.base_clusters) == 100
     assert 2 <= result.k <= 5
