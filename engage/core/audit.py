@@ -30,6 +30,8 @@ REASONS = {
     "duplicate": _l("Duplicate of other input"),
     "illegal": _l("Unlawful content"),
     "other": _l("Other reason"),
+    # Set by the automatic flags only: hidden until a moderator decides.
+    "reported": _l("Reported by several people: hidden until a moderator looks at it"),
 }
 
 

@@ -10,3 +10,10 @@ Modules: `models` (settings, blocked terms, flags); `services` (decisions, the q
 def init_app(app) -> None:  # noqa: ANN001
     """Register the moderation blueprints (each module adds its own lines below)."""
     from engage.moderation import models  # noqa: F401  (the tables)
+    from engage.moderation.routes import bp as moderation_bp
+
+    app.register_blueprint(moderation_bp)
+    from engage.moderation import flags  # noqa: F401  (the automatic checks' session listeners)
+    from engage.moderation.manage import bp as moderation_settings_bp
+
+    app.register_blueprint(moderation_settings_bp)

@@ -49,6 +49,15 @@ ACTION_LABELS = {
     "restore": _l("Restore"),
     "dismiss": _l("Keep as it is"),
 }
+# How the history of an item names every recorded action, the desk's and the others'.
+HISTORY_LABELS = {
+    **ACTION_LABELS,
+    "auto_hide": _l("Hidden automatically"),
+    "dismiss_reports": _l("Reports dismissed"),
+    "merge": _l("Merged into another idea"),
+}
+# The reasons a moderator chooses from ("reported" is the automatic flags' own).
+CHOOSABLE_REASONS = {code: label for code, label in REASONS.items() if code != "reported"}
 # Hiding or rejecting tells the author why: a listed reason is required.
 NEEDS_REASON = {"hide", "reject"}
 KIND_LABELS = {
@@ -125,7 +134,7 @@ def _check_note(action: str, reason_code: str, note: Any) -> str:
     if len(note) > NOTE_MAX:
         raise ModerationError(_l("The explanation is too long (at most %(limit)s characters).",
                                  limit=NOTE_MAX), "note")
-    if reason_code and reason_code not in REASONS:
+    if reason_code and reason_code not in CHOOSABLE_REASONS:
         raise ModerationError(_l("Choose a reason from the list."), "reason_code")
     if action in NEEDS_REASON and not reason_code:
         raise ModerationError(_l("Choose the reason the author will be shown."), "reason_code")
@@ -327,7 +336,7 @@ def flags_of(contribution: Contribution) -> list[Flag]:
         select(Flag).where(Flag.contribution_id == contribution.id).order_by(Flag.id)))
 
 
-__all__ = ["ACTIONS", "ACTION_LABELS", "FLAG_REASONS", "KIND_LABELS", "QUEUE_REASONS",
-           "REASONS", "REPORT_REASONS", "Decision", "ModerationError", "QueueItem",
-           "QueuePage", "decide", "decide_many", "dismiss", "flags_of", "history", "queue",
-           "queue_counts", "reports_of"]
+__all__ = ["ACTIONS", "ACTION_LABELS", "CHOOSABLE_REASONS", "FLAG_REASONS", "HISTORY_LABELS",
+           "KIND_LABELS", "QUEUE_REASONS", "REASONS", "REPORT_REASONS", "Decision",
+           "ModerationError", "QueueItem", "QueuePage", "decide", "decide_many", "dismiss",
+           "flags_of", "history", "queue", "queue_counts", "reports_of"]
