@@ -120,6 +120,37 @@ def compute_opinion_groups(process_id: int) -> int:
         return run.votes if run is not None else 0
 
 
+@huey.task()
+def compute_themes(process_id: int) -> int:
+    """The themes of one process's text input. Returns how many items were read."""
+    from engage.extensions import db
+    from engage.processes.models import Process
+    from engage.synthesis.workspace import compute_themes as compute
+
+    with _app().app_context():
+        process = db.session.get(Process, process_id)
+        run = compute(process) if process is not None else None
+        db.session.commit()
+        return run.items if run is not None else 0
+
+
+@huey.periodic_task(crontab(minute="45"))
+def refresh_themes() -> int:
+    """Every hour: the themes of every open process (moderators' names and merges kept)."""
+    from sqlalchemy import select
+
+    from engage.extensions import db
+    from engage.processes.models import Process
+    from engage.synthesis.workspace import compute_themes as compute
+
+    with _app().app_context():
+        processes = list(db.session.scalars(select(Process).where(Process.is_open)))
+        for process in processes:
+            compute(process)
+            db.session.commit()
+        return len(processes)
+
+
 @huey.periodic_task(crontab(minute="15"))
 def refresh_opinion_groups() -> int:
     """Every hour: the opinion groups of every open ideas process that votes agree/disagree."""

@@ -92,3 +92,11 @@ def _votes(process: Process) -> Votes | None:
 
 
 sources.register_votes("ideas", _votes)
+
+
+def _supports(contribution_ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(select(Idea.contribution_id, Idea.support_count).where(
+        Idea.contribution_id.in_(contribution_ids))).all())
+
+
+sources.register_supports("idea", _supports)

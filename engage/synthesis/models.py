@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engage.core.db import sql_values, utcnow
@@ -148,3 +148,47 @@ class OpinionRun(db.Model):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
     votes: Mapped[int] = mapped_column(default=0)
     result: Mapped[str] = mapped_column(Text, default="")  # JSON
+
+
+class ThemeRun(db.Model):
+    """The newest theme finding of a process: when, how, and what it left over."""
+
+    __tablename__ = "theme_run"
+
+    process_id: Mapped[int] = mapped_column(ForeignKey("process.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    method: Mapped[str] = mapped_column(String(30), default="")
+    items: Mapped[int] = mapped_column(default=0)
+    unassigned: Mapped[list[int]] = mapped_column(JSON, default=list)  # contribution ids
+    duplicates: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+
+
+class FoundTheme(db.Model):
+    """A theme of a process's input. Found by the clustering (`label`, `terms`, members); a
+    moderator may rename it (`name`) or merge it into another (`merged_into_id`). A rerun
+    matches the new themes with these (`themes.match_themes`), so names and merges stay; a
+    theme no longer found is kept, inactive, with the moderator's edits."""
+
+    __tablename__ = "found_theme"
+    __table_args__ = (Index("ix_found_theme_process", "process_id", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[int] = mapped_column(ForeignKey("process.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(TOPIC_MAX), default="")  # the moderator's
+    label: Mapped[str] = mapped_column(String(TOPIC_MAX), default="")  # the top terms
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    term_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    item_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # contribution ids
+    examples: Mapped[list[int]] = mapped_column(JSON, default=list)  # contribution ids
+    n_items: Mapped[int] = mapped_column(default=0)
+    n_authors: Mapped[int] = mapped_column(default=0)
+    supports: Mapped[int] = mapped_column(default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("found_theme.id", ondelete="SET NULL"))
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def title(self) -> str:
+        return self.name or self.label

@@ -235,3 +235,61 @@ def recompute_opinions(city_slug: str, process_slug: str):  # noqa: ANN201
     flash(_("The opinion groups are being computed; reload the page in a minute."), "info")
     return redirect_after_post(url_for("synthesis.opinions_page", city_slug=city_slug,
                                        process_slug=process.slug))
+
+
+# ---------------------------------------------------------------- themes
+
+
+def _themes_url(process: Process) -> str:
+    return url_for("synthesis.themes_page", city_slug=g.city.slug, process_slug=process.slug)
+
+
+@bp.get("/<city_slug>/manage/processes/<process_slug>/themes")
+@requires(is_city_staff)
+def themes_page(city_slug: str, process_slug: str):  # noqa: ANN201
+    """The themes found in the process's text input: their words, size, authors and supports,
+    three examples each, near-duplicates; renaming and merging."""
+    return _themes_response(_process(process_slug, staff=True))
+
+
+def _themes_response(process: Process, status: int = 200):  # noqa: ANN202
+    run, views = workspace.themes_of(process)
+    duplicates = []
+    if run is not None and run.duplicates:
+        ids = {cid for group in run.duplicates for cid in group}
+        texts = {c.id: c for c in db.session.scalars(
+            select(Contribution).where(Contribution.id.in_(ids)))}
+        duplicates = [[texts[cid] for cid in group if cid in texts]
+                      for group in run.duplicates]
+    return render_template("synthesis/themes.html", process=process, city=g.city, run=run,
+                           views=views, duplicates=duplicates), status
+
+
+@bp.post("/<city_slug>/manage/processes/<process_slug>/themes")
+@requires(is_city_staff)
+def recompute_themes(city_slug: str, process_slug: str):  # noqa: ANN201
+    process = _process(process_slug, staff=True)
+    after_commit("compute_themes", process.id)
+    flash(_("The themes are being found again; reload the page in a minute. Your names and "
+            "merges are kept."), "info")
+    return redirect_after_post(_themes_url(process))
+
+
+@bp.post("/<city_slug>/manage/processes/<process_slug>/themes/<int:theme_id>")
+@requires(is_city_staff)
+def edit_theme(city_slug: str, process_slug: str, theme_id: int):  # noqa: ANN201
+    """Rename a theme (`name`), merge it into another (`merge_into`), or undo a merge."""
+    process = _process(process_slug, staff=True)
+    try:
+        if "name" in request.form:
+            workspace.rename_theme(process, theme_id, request.form.get("name", ""))
+            flash(_("The theme is renamed."), "success")
+        else:
+            target = request.form.get("merge_into", "")
+            into = int(target) if target.isdigit() else None
+            workspace.merge_theme(process, theme_id, into)
+            flash(_("The themes are merged.") if into else _("The merge is undone."), "success")
+    except workspace.ThemeError as error:
+        flash(str(error.message), "error")
+        return _themes_response(process, 422)
+    return redirect_after_post(_themes_url(process))
