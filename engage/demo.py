@@ -531,11 +531,13 @@ def load_demo_data() -> str:
     from engage.ideas import demo as ideas_demo
     from engage.livinglabs import demo as livinglabs_demo
     from engage.science import demo as science_demo
+    from engage.synthesis import demo as synthesis_demo
 
     ideas_demo.load(users, processes, tally)
     consultations_demo.load(users, processes, tally)
     science_demo.load(users, processes, tally)
     livinglabs_demo.load(users, processes, tally)
+    synthesis_demo.load(users, processes, tally)
 
     for call in _funding_calls(today):
         values = {k: v for k, v in call.items() if k != "code"}
