@@ -187,7 +187,7 @@ def test_pages_and_access(client, login_as, process, moderator, two_ideas, make_
     visitor = client.application.test_client()
     page = visitor.get(f"/{slug}/summaries/{summary.id}").get_data(as_text=True)
     assert "&lt;script&gt;" in page or "<script>x" not in page
-    assert "Rests on 1 cited items by 1 people, with 2 supports." in page
+    assert "cited items: 1 · authors: 1 · supports: 2" in page
     assert f"/{slug}/ideas/{first.id}" in page
     listing = visitor.get(f"/{slug}/p/{process.slug}/summaries").get_data(as_text=True)
     assert f"/summaries/{summary.id}" in listing
