@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from engage.accounts.models import STAKEHOLDER_TYPES
 from engage.cities.permissions import is_city_staff
 from engage.core import citations
 from engage.core.auth import public, requires
@@ -221,7 +222,8 @@ def opinions_page(city_slug: str, process_slug: str):  # noqa: ANN201
     from engage.synthesis.opinions import render_opinion_map  # only this page draws it
 
     return render_template("synthesis/opinions.html", process=process, city=g.city, run=run,
-                           result=result, labels=labels, render_opinion_map=render_opinion_map)
+                           result=result, labels=labels, render_opinion_map=render_opinion_map,
+                           STAKEHOLDER_TYPES=STAKEHOLDER_TYPES)
 
 
 @bp.post("/<city_slug>/manage/processes/<process_slug>/opinions")

@@ -66,3 +66,4 @@ def test_the_page_is_for_the_citys_staff(client, login_as, voting, make_user, ma
     assert staff.post_form(url).status_code in (302, 303)  # the job runs at once in the tests
     page = staff.get(url).get_data(as_text=True)
     assert "<svg" in page and "Afirmația" in page
+    assert "Votes by stakeholder type" in page and "Business" in page
