@@ -103,7 +103,8 @@ def summary_page(city_slug: str, summary_id: int):  # noqa: ANN201
         city=g.city, basis=summaries.basis(version), published=published,
         comparison=comparison, staff=staff,
         body_ro=summaries.render(version.body_ro, cited),
-        body_en=summaries.render(version.body_en, cited))
+        body_en=summaries.render(version.body_en, cited),
+        sources=[cited[ref] for ref in refs if ref in cited and cited[ref].citable])
 
 
 # ---------------------------------------------------------------- staff
