@@ -185,6 +185,7 @@ def test_pages_and_access(client, login_as, process, moderator, two_ideas, make_
     assert f"[[idea:{first.id}]]" in picker.get_data(as_text=True)
 
     visitor = client.application.test_client()
+    visitor.set_cookie("lang", "en")
     page = visitor.get(f"/{slug}/summaries/{summary.id}").get_data(as_text=True)
     assert "&lt;script&gt;" in page or "<script>x" not in page
     assert "cited items: 1 · authors: 1 · supports: 2" in page
