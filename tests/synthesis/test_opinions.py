@@ -395,7 +395,7 @@ def test_map_is_well_formed_accessible_and_without_personal_data(app):
     participants, ideas, rows, _ = planted(2, per_group=30, n_ideas=20, first_id=424242)
     result = compute_opinion_groups(participants, ideas, rows)
     labels = {i: f"Idea <b>{i}</b> & more" for i in ideas}
-    with app.test_request_context():
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
         html = str(render_opinion_map(result, labels))
     svg = _svg(html)
     assert svg.get("role") == "img"
@@ -425,7 +425,7 @@ def test_map_is_well_formed_accessible_and_without_personal_data(app):
 
 def test_map_of_two_thousand_participants_is_small(app, big):
     participants, result, _ = big
-    with app.test_request_context():
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
         html = str(render_opinion_map(result, {i: f"Idea {i}" for i in range(1, 501)}))
     print(f"opinion map, 2,000 participants: {len(html.encode())} bytes")
     assert len(html.encode()) < 30_000
@@ -434,7 +434,7 @@ def test_map_of_two_thousand_participants_is_small(app, big):
 
 
 def test_map_without_groups_says_why(app):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Cookie": "lang=en"}):
         html = str(render_opinion_map(compute_opinion_groups([], [], [])))
         assert "No one has voted" in html
         assert "<svg" not in html
