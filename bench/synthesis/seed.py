@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import text  # noqa: E402
+
 from engage import create_app  # noqa: E402
 from engage.accounts.models import User  # noqa: E402
 from engage.cities.models import City, CityRole  # noqa: E402
@@ -86,6 +88,10 @@ def main() -> None:
         ideas_seed.insert_rows(Report.__table__, reports)
         ideas_seed.insert_rows(Flag.__table__, flags)
         db.session.commit()
+        # Statistics for the planner, as autovacuum would gather them on a live database:
+        # without them PostgreSQL plans the queue's EXISTS counts as if the tables were empty.
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
         moderator_id = moderator.id
     ideas_seed.write_sessions(app, moderator_id, args.out)
     # write_sessions signs users 1..count: keep the moderator's line only.
