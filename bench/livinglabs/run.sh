@@ -3,7 +3,8 @@
 # registrations (bench/livinglabs/seed.py), on PostgreSQL and on SQLite. Measures:
 #
 #   - POST /<city>/p/<process>/sessions/<id>/register under gunicorn (2 sync workers) and wrk
-#     (-t2 -c16, 20 s; load.lua): 2,000 signed-in users, each request a random user and one of
+#     (-t2 -c16, 20 s; the ideas benchmark's load.lua with BENCH_MODE=register): 2,000
+#     signed-in users, each request a random user and one of
 #     4 empty sessions of 40 seats, so the seats run out within the first second and the
 #     waitlists grow (a user already registered there is redirected to the ticket: 303 too);
 #     beside a hello-world Flask app served the same way. Any answer but 2xx/3xx is a failure.
@@ -29,7 +30,7 @@ DATABASES=${BENCH_DATABASES:-postgresql sqlite}
 POSTGRES_URL=${BENCH_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432}
 WORKERS=2
 # --timeout 10s: a slow answer counts in the latencies instead of vanishing as a time-out.
-WRK=(wrk -t2 -c16 "-d$DURATION" --latency --timeout 10s -s "$HERE/load.lua")
+WRK=(wrk -t2 -c16 "-d$DURATION" --latency --timeout 10s -s "$ROOT/bench/ideas/load.lua")
 
 BENCH_NAME=livinglabs
 # shellcheck source=../lib.sh
