@@ -54,11 +54,14 @@ class CitedIn:
 
 # The synthesis registers who cites what, so a kind's page can say "cited in" without
 # importing it.
-_citers: list[Callable[[str, list[int]], dict[int, list[CitedIn]]]] = []
+_citers: list[tuple[int, Callable[[str, list[int]], dict[int, list[CitedIn]]]]] = []
 
 
-def register_citer(citer: Callable[[str, list[int]], dict[int, list[CitedIn]]]) -> None:
-    _citers.append(citer)
+def register_citer(citer: Callable[[str, list[int]], dict[int, list[CitedIn]]],
+                   order: int = 0) -> None:
+    """Add who cites; "cited in" lists places by `order` (summaries before the contract)."""
+    _citers.append((order, citer))
+    _citers.sort(key=lambda entry: entry[0])
 
 
 def cited_in(kind: str, ids: Iterable[int]) -> dict[int, list[CitedIn]]:
@@ -67,7 +70,7 @@ def cited_in(kind: str, ids: Iterable[int]) -> dict[int, list[CitedIn]]:
     found: dict[int, list[CitedIn]] = {}
     if not wanted:
         return found
-    for citer in _citers:
+    for _, citer in _citers:
         for number, places in citer(kind, wanted).items():
             found.setdefault(number, []).extend(places)
     return found
