@@ -47,6 +47,8 @@ GET_MATRIX = [
     ("/{city}/comments/{comment}/edit", SIGNED_IN | {p: 403 for p in PEOPLE
                                                      if p not in ("anonymous", "citizen")}),
     ("/{city}/manage/processes/{process}/ideas", CITY_STAFF),
+    ("/{city}/manage/contract", CITY_ORGANISERS),
+    ("/{city}/manage/contract/actions/new", CITY_ORGANISERS),
     ("/{city}/manage/processes/{process}/ideas/add", CITY_ORGANISERS),
     ("/{city}/manage/processes/{process}/ideas/settings", CITY_ORGANISERS),
     ("/account/notifications", SIGNED_IN),

@@ -4,6 +4,8 @@ votes, summaries citing input, the Climate City Contract draft."""
 
 def init_app(app) -> None:  # noqa: ANN001
     """Register the synthesis blueprints; the summaries tell `core.citations` who cites what."""
-    from engage.synthesis import models, routes, summaries  # noqa: F401  (tables; the citer)
+    import engage.synthesis.contract_manage  # noqa: F401  (the organisers' contract pages)
+    import engage.synthesis.contract_routes  # noqa: F401  (the public contract pages)
+    from engage.synthesis import contract, models, routes, summaries  # noqa: F401  (the citers)
 
     app.register_blueprint(routes.bp)
