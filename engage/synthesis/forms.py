@@ -1,15 +1,38 @@
-"""The synthesis forms: a summary (topic, theme, title and text in Romanian and English)."""
+"""The synthesis forms: a summary; the Climate City Contract (ambition and targets, an action with
+its funding lines, a summary attached, a pledge decided); a pledge and its progress report."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
-from engage.cities.themes import theme_label
-from engage.core.forms import strip
-from engage.synthesis.models import BODY_MAX, TITLE_MAX, TOPIC_MAX
+from engage.cities.themes import theme_choices, theme_label
+from engage.core.forms import MultiCheckboxField, strip
+from engage.core.i18n import LANGUAGE_NAMES
+from engage.synthesis.models import (
+    ACTION_LEVERS,
+    ACTION_STATUSES,
+    BODY_MAX,
+    CO_BENEFITS,
+    CONTRACT_PARTS,
+    FUNDING_SOURCES,
+    TITLE_MAX,
+    TOPIC_MAX,
+)
 
 CITATION_HINT = _l("Cite input with the picker, or type [[idea:12]], [[comment:45]], "
                    "[[answer:678]], [[observation:9]] or [[session:3]]: each becomes a link "
@@ -39,20 +62,6 @@ class SummaryForm(FlaskForm):
 
 
 # contract management
-
-from typing import Any  # noqa: E402
-
-from wtforms import BooleanField, FieldList, Form, FormField, SelectChoice  # noqa: E402
-
-from engage.cities.themes import theme_choices  # noqa: E402
-from engage.core.forms import MultiCheckboxField  # noqa: E402
-from engage.synthesis.models import (  # noqa: E402
-    ACTION_LEVERS,
-    ACTION_STATUSES,
-    CO_BENEFITS,
-    CONTRACT_PARTS,
-    FUNDING_SOURCES,
-)
 
 
 class ContractForm(FlaskForm):
@@ -186,14 +195,9 @@ class PledgeDecisionForm(FlaskForm):
 
 # pledges
 
-from wtforms import RadioField  # noqa: E402
-from wtforms.fields.choices import SelectChoice as Choice  # noqa: E402
 
-from engage.core.i18n import LANGUAGE_NAMES  # noqa: E402
-
-
-def _language_choices() -> list[Choice]:
-    return [Choice(value=code, label=name) for code, name in LANGUAGE_NAMES.items()]
+def _language_choices() -> list[SelectChoice]:
+    return [SelectChoice(value=code, label=name) for code, name in LANGUAGE_NAMES.items()]
 
 
 class PledgeForm(FlaskForm):
@@ -218,12 +222,12 @@ class PledgeForm(FlaskForm):
 
     def set_choices(self, stakeholders: dict[str, Any], levels: dict[str, Any],
                     actions: list[tuple[int, str]]) -> None:
-        self.stakeholder_type.choices = [Choice(value="", label=_l("— choose —"))] + [
-            Choice(value=code, label=label) for code, label in stakeholders.items()]
-        self.level.choices = [Choice(value=code, label=label)
+        self.stakeholder_type.choices = [SelectChoice(value="", label=_l("— choose —"))] + [
+            SelectChoice(value=code, label=label) for code, label in stakeholders.items()]
+        self.level.choices = [SelectChoice(value=code, label=label)
                               for code, label in levels.items()]
-        self.action_id.choices = [Choice(value="", label=_l("— none —"))] + [
-            Choice(value=str(i), label=title) for i, title in actions]
+        self.action_id.choices = [SelectChoice(value="", label=_l("— none —"))] + [
+            SelectChoice(value=str(i), label=title) for i, title in actions]
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name).data or "" for name in (
