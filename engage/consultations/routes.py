@@ -18,15 +18,24 @@ decision up to `PAGE_CACHE_SECONDS` late; signed-in people (staff included) neve
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint, abort, g, make_response, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    get_template_attribute,
+    make_response,
+    render_template,
+    request,
+)
 from flask_login import current_user
 from markupsafe import Markup
 
 from engage.consultations import results
 from engage.consultations.models import CLOSED_TYPES, RESPONDENTS, TEXT_TYPES, Question
-from engage.core import charts
+from engage.core import charts, citations
 from engage.core.auth import public
 from engage.core.htmx import wants_fragment
 from engage.core.i18n import current_language, format_number, format_percent
@@ -86,10 +95,26 @@ def results_page(city_slug: str, process_slug: str):  # noqa: ANN201
         key, settings, lambda: _render_results(process, settings, part, public))
     if part == "body":
         body = render_template("consultations/results.html", city=g.city, process=process,
-                               settings=settings, unavailable=False, body=Markup(body))
+                               settings=settings, unavailable=False,
+                               body=Markup(_with_citations(body)))
     response = make_response(body)
     response.vary.add("HX-Request")
     return response
+
+
+_CITED_MARK = re.compile(r"<!--cited-in:(\d+)-->")
+
+
+def _with_citations(body: str) -> str:
+    """The rendering (maybe cached) with each shown answer's "cited in" filled in now, so that a
+    summary published since shows at once: the answers' places are marked in the rendering and
+    looked up in one go (one query per citer)."""
+    ids = [int(number) for number in _CITED_MARK.findall(body)]
+    places = citations.cited_in("answer", ids) if ids else {}
+    links = get_template_attribute("_cited_in.html", "cited_in")
+    language = current_language()
+    return _CITED_MARK.sub(
+        lambda mark: str(links(places.get(int(mark.group(1))), language)), body)
 
 
 def _render_results(process: Process, settings: Any, part: str,
@@ -177,6 +202,7 @@ def text_answers(city_slug: str, process_slug: str, question_id: int):  # noqa: 
         "offline": counts.offline,
         "can_exclude_offline": results.offline_toggle_allowed(counts.offline)
         and counts.offline > 0,
+        "answers_cited_in": citations.cited_in("answer", [a.id for a in page.items]),
     }
     if _wants_part("items", "answers-more"):
         body = render_template("consultations/_results_answer_items.html", **context)

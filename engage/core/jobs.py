@@ -120,15 +120,34 @@ def compute_opinion_groups(process_id: int) -> int:
         return run.votes if run is not None else 0
 
 
+def _embed(process) -> int:  # noqa: ANN001
+    """With the `engage[embeddings]` extra: the missing or stale sentence embeddings of the
+    process's text input, computed here in the consumer and kept (each batch committed), so
+    that the themes are found from them; without it, or when its engine does not load, nothing
+    (the themes are found by TF-IDF). Returns how many were computed."""
+    from engage.synthesis import embeddings
+
+    if not embeddings.available():
+        return 0
+    try:
+        return embeddings.ensure_embeddings(process, commit=True)
+    except embeddings.EmbeddingsUnavailable:
+        current_app.logger.warning("embeddings unavailable; themes by TF-IDF", exc_info=True)
+        return 0
+
+
 @huey.task()
 def compute_themes(process_id: int) -> int:
-    """The themes of one process's text input. Returns how many items were read."""
+    """The themes of one process's text input: first its missing embeddings (with the
+    extra), then the themes. Returns how many items were read."""
     from engage.extensions import db
     from engage.processes.models import Process
     from engage.synthesis.workspace import compute_themes as compute
 
     with _app().app_context():
         process = db.session.get(Process, process_id)
+        if process is not None:
+            _embed(process)
         run = compute(process) if process is not None else None
         db.session.commit()
         return run.items if run is not None else 0
@@ -146,6 +165,7 @@ def refresh_themes() -> int:
     with _app().app_context():
         processes = list(db.session.scalars(select(Process).where(Process.is_open)))
         for process in processes:
+            _embed(process)
             compute(process)
             db.session.commit()
         return len(processes)

@@ -344,6 +344,9 @@ def _idea_context(idea: Idea, comment_form: CommentForm | None = None) -> dict[s
         "vote_totals": queries.vote_totals([idea.id]).get(idea.id, {}),
         "history": services.status_history(idea),
         "cited_in": citations.cited_in("idea", [idea.id]).get(idea.id, []),
+        "comments_cited_in": citations.cited_in(
+            "comment", [c.id for node in tree for c in [node.comment, *node.replies]
+                        if c.contribution.status == "published" and not c.is_deleted]),
         "comments": tree,
         "threads": threads,
         "comment_decisions": queries.last_decisions(hidden_comments),

@@ -31,6 +31,7 @@ from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 
 from engage.accounts.models import STAKEHOLDER_TYPES
+from engage.core import citations
 from engage.core.auth import login_required, public
 from engage.core.db import utcnow, writes_on_get
 from engage.core.forms import form_status, show_refusal
@@ -197,6 +198,7 @@ def session_page(city_slug: str, process_slug: str, session_id: int):  # noqa: A
         else None,
         can_check_in=can_check_in(current_user, process),
         can_manage=can_manage_lab(current_user, process),
+        cited_in=citations.cited_in("session", [session.id]).get(session.id, []),
     )
 
 

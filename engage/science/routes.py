@@ -35,6 +35,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from engage.core import citations
 from engage.core.auth import login_redirect, public
 from engage.core.i18n import LOCAL_TIMEZONE, current_language
 from engage.core.pagination import page_number
@@ -259,6 +260,8 @@ def observation(city_slug: str, observation_id: int):  # noqa: ANN201
         lon=found.lon if true_location else found.public_lon,
         true_location=true_location, STATUSES=STATUSES, FLAGS=FLAGS,
         SOURCES=LOCATION_SOURCES, show_flags=owner or verifier,
+        cited_in=citations.cited_in("observation", [found.id]).get(found.id, [])
+        if public_ok else [],
     ))
     if owner or verifier or current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"

@@ -8,6 +8,8 @@ only published versions of public processes.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,9 +27,9 @@ from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import db
 from engage.processes.models import PUBLIC_STATUSES, Contribution, Process
 from engage.processes.permissions import can_view_process
-from engage.synthesis import summaries, workspace
+from engage.synthesis import contract, summaries, workspace
 from engage.synthesis.forms import CITATION_HINT, SummaryForm
-from engage.synthesis.models import Summary
+from engage.synthesis.models import FoundTheme, Summary
 from engage.synthesis.summaries import SummaryError
 
 bp = Blueprint("synthesis", __name__)
@@ -104,7 +106,10 @@ def summary_page(city_slug: str, summary_id: int):  # noqa: ANN201
         comparison=comparison, staff=staff,
         body_ro=summaries.render(version.body_ro, cited),
         body_en=summaries.render(version.body_en, cited),
-        sources=[cited[ref] for ref in refs if ref in cited and cited[ref].citable])
+        sources=[cited[ref] for ref in refs if ref in cited and cited[ref].citable],
+        contract_places=[(action, contract.section_label(section),
+                          contract.contract_url(city_slug, section, action and action.id))
+                         for section, action in contract.contract_places_of(summary)])
 
 
 # ---------------------------------------------------------------- staff
@@ -273,18 +278,22 @@ def _themes_response(process: Process, status: int = 200):  # noqa: ANN202
 def recompute_themes(city_slug: str, process_slug: str):  # noqa: ANN201
     process = _process(process_slug, staff=True)
     after_commit("compute_themes", process.id)
-    flash(_("The themes are being found again; reload the page in a minute. Your names and "
-            "merges are kept."), "info")
+    flash(_("The themes are being found again; reload the page in a minute. Your names, "
+            "merges and splits are kept."), "info")
     return redirect_after_post(_themes_url(process))
 
 
 @bp.post("/<city_slug>/manage/processes/<process_slug>/themes/<int:theme_id>")
 @requires(is_city_staff)
 def edit_theme(city_slug: str, process_slug: str, theme_id: int):  # noqa: ANN201
-    """Rename a theme (`name`), merge it into another (`merge_into`), or undo a merge."""
+    """Rename a theme (`name`), merge it into another (`merge_into`), undo a merge, or undo a
+    split (`unsplit`)."""
     process = _process(process_slug, staff=True)
     try:
-        if "name" in request.form:
+        if "unsplit" in request.form:
+            workspace.unsplit_theme(process, theme_id)
+            flash(_("The split is undone: the texts are back in the original theme."), "success")
+        elif "name" in request.form:
             workspace.rename_theme(process, theme_id, request.form.get("name", ""))
             flash(_("The theme is renamed."), "success")
         else:
@@ -296,3 +305,48 @@ def edit_theme(city_slug: str, process_slug: str, theme_id: int):  # noqa: ANN20
         flash(str(error.message), "error")
         return _themes_response(process, 422)
     return redirect_after_post(_themes_url(process))
+
+
+SPLIT_PAGE_ITEMS = 2000  # texts of a theme listed on its split page
+
+
+@bp.route("/<city_slug>/manage/processes/<process_slug>/themes/<int:theme_id>/split",
+          methods=["GET", "POST"])
+@requires(is_city_staff)
+def split_theme(city_slug: str, process_slug: str, theme_id: int):  # noqa: ANN201
+    """Split a theme: the moderator ticks the texts that form another theme and names it; the
+    theme keeps the rest. `?word=` ticks the texts that use one of the theme's words."""
+    process = _process(process_slug, staff=True)
+    theme = db.session.get(FoundTheme, theme_id)
+    if theme is None or theme.process_id != process.id or not theme.active:
+        abort(404)
+    problem = None
+    name = ""
+    chosen: set[int] = set()
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        raw = request.form.getlist("item")
+        chosen = {int(value) for value in raw if value.isdigit()}
+        try:
+            if len(chosen) != len(raw):
+                raise workspace.ThemeError(_("Some of the chosen texts are not in this theme."))
+            child = workspace.split_theme(process, theme.id, sorted(chosen), name)
+        except workspace.ThemeError as error:
+            problem = str(error.message)
+        else:
+            flash(_("The theme is split: “%(title)s” holds the texts you chose.",
+                    title=child.title), "success")
+            return redirect_after_post(_themes_url(process))
+    ids = list(theme.item_ids or [])[:SPLIT_PAGE_ITEMS]
+    texts = {c.id: c for c in db.session.scalars(
+        select(Contribution).where(Contribution.id.in_(ids)))} if ids else {}
+    items = [texts[cid] for cid in ids if cid in texts]
+    word = request.args.get("word", "")
+    terms = list(zip(theme.terms or [], theme.term_keys or [], strict=False))
+    if request.method == "GET" and word:
+        key = next((k for t, k in terms if t == word), None)
+        chosen = workspace.texts_using(items, key) if key else set()
+    split = SimpleNamespace(theme=theme, items=items, chosen=chosen, name=name, word=word,
+                            problem=problem, more=max(len(theme.item_ids or []) - len(ids), 0))
+    page = render_template("synthesis/themes.html", process=process, city=g.city, split=split)
+    return page, (422 if problem else 200)

@@ -1,5 +1,8 @@
-// The moderation desk's queue: keyboard shortcuts and focus keeping for htmx decisions.
-// Progressive enhancement only: every decision is a plain form that works without this file.
+// The moderation desk's queue: keyboard shortcuts, focus keeping for htmx decisions, and the
+// reason and note fields, which the page holds once (<template id="mod-fields">) and this file
+// copies into an item when the moderator gets to it (the first item at once).
+// Progressive enhancement only: every decision is a plain form that works without this file
+// (without it, "Hide" or "Reject" with no reason answers with the item's own fields).
 (function () {
   "use strict";
   var current = null;      // the item the shortcuts act on
@@ -14,8 +17,18 @@
     var tag = target.tagName.toLowerCase();
     return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
   }
+  // The item's reason and note fields, from the page's template, unless it has them already.
+  function expand(item) {
+    if (!item || item.querySelector("[data-fields]")) { return; }
+    var template = document.getElementById("mod-fields");
+    var actions = item.querySelector(".mod-actions");
+    var number = item.id.replace(/^item-/, "");
+    if (!template || !actions || !/^[0-9]+$/.test(number)) { return; }
+    actions.insertAdjacentHTML("beforebegin", template.innerHTML.replace(/__ID__/g, number));
+  }
   function focusItem(item) {
     if (!item) { return; }
+    expand(item);
     if (current && current !== item) { current.classList.remove("mod-current"); }
     current = item;
     item.classList.add("mod-current");
@@ -83,6 +96,19 @@
     event.preventDefault();
   });
 
+  // Hide or reject pressed on an item whose fields are not shown yet: show them and ask for the
+  // reason first, as the h and r shortcuts do.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-action]");
+    var item = button && button.closest("[data-mod-item]");
+    if (!item || item.querySelector("[data-fields]")) { return; }
+    var action = button.getAttribute("data-action");
+    if (action !== "hide" && action !== "reject") { return; }
+    event.preventDefault();
+    focusItem(item);
+    needsReason(item, action);
+  }, true);
+
   // A reason chosen after h or r: the matching button gets the focus (Enter decides).
   document.addEventListener("change", function (event) {
     if (!armed || !event.target.matches || !event.target.matches("select[data-reason]")) { return; }
@@ -137,5 +163,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     var hint = document.querySelector("[data-keys-hint]");
     if (hint) { hint.hidden = false; }
+    expand(items()[0]);
   });
 })();

@@ -476,10 +476,15 @@ def test_a_current_rendering_costs_no_aggregate(client, login_as, process, live,
     with count_queries() as warm:
         text = page_text(client.get(url(process)))
     assert "6</strong>" in text
-    joined = " ".join(warm.statements).lower()
+    # "Cited in" beside the answers shown is read fresh (a summary published a minute ago
+    # shows): one look-up per citer (summaries, the contract), over a handful of ids, by index.
+    cited_in = [s for s in warm.statements if "summary_citation" in s.lower()]
+    assert len(cited_in) <= 2, cited_in
+    joined = " ".join(s for s in warm.statements if s not in cited_in).lower()
     assert "group by" not in joined and "sum(" not in joined, warm.statements
     # The free-text previews shown are checked to be still published: one look-up.
-    assert sum("contribution" in s.lower() for s in warm.statements) == 1, warm.statements
+    assert sum("contribution" in s.lower() for s in warm.statements
+               if s not in cited_in) == 1, warm.statements
 
 
 def test_the_rendering_is_nobody_s_own(app, login_as, process, live, make_user):
