@@ -133,16 +133,27 @@ def _client_for(app, login_as, people, person):  # noqa: ANN001, ANN202
     return client
 
 
-def check_get(app, login_as, world, entry, person, status) -> None:  # noqa: ANN001
-    """GET `entry`'s URL (formatted with the world's values) as `person`: `status`, and a 302
-    for a visitor goes to the log-in page."""
-    people, values = world
-    client = _client_for(app, login_as, people, person)
-    response = client.get(entry[0].format(**values))
-    assert response.status_code == status
-    if status == 302 and person == "anonymous":
-        assert "/account/login" in response.headers["Location"]
-    response.close()
+def check_get_everyone(app, login_as, world, entry, people=PEOPLE) -> None:  # noqa: ANN001
+    """GET `entry`'s URL as each of `people` in one world (a GET changes nothing, so they can
+    share it): the statuses, compared as one {person: status} table so a failure shows every
+    person who got the wrong answer."""
+    expected = entry[-1]
+    got = {}
+    for person in people:
+        people_of_world, values = world
+        client = _client_for(app, login_as, people_of_world, person)
+        response = client.get(entry[0].format(**values))
+        got[person] = response.status_code
+        if response.status_code == 302 and person == "anonymous":
+            assert "/account/login" in response.headers["Location"]
+        response.close()
+    assert got == {person: expected[person] for person in people}
+
+
+def _urls(matrix):  # noqa: ANN001, ANN202
+    """One case per URL of a GET matrix (see `check_get_everyone`)."""
+    for entry in matrix:
+        yield pytest.param(entry, id=entry[0])
 
 
 def check_post(app, login_as, world, entry, person, status) -> None:  # noqa: ANN001
@@ -165,9 +176,9 @@ def _cases(matrix):  # noqa: ANN001, ANN202
             yield pytest.param(entry, person, expected[person], id=f"{url}-{person}")
 
 
-@pytest.mark.parametrize(("entry", "person", "status"), list(_cases(GET_MATRIX)))
-def test_get_access(app, login_as, world, entry, person, status):
-    check_get(app, login_as, world, entry, person, status)
+@pytest.mark.parametrize("entry", list(_urls(GET_MATRIX)))
+def test_get_access(app, login_as, world, entry):
+    check_get_everyone(app, login_as, world, entry)
 
 
 @pytest.mark.parametrize(("entry", "person", "status"), list(_cases(POST_MATRIX)))
@@ -253,11 +264,9 @@ def consultation_world(world, make_process):  # noqa: ANN001, ANN201
                              "question": question.id}
 
 
-@pytest.mark.parametrize(("entry", "person", "status"),
-                         list(_cases(CONSULTATION_GET_MATRIX)))
-def test_consultation_builder_get_access(app, login_as, consultation_world, entry, person,
-                                         status):
-    check_get(app, login_as, consultation_world, entry, person, status)
+@pytest.mark.parametrize("entry", list(_urls(CONSULTATION_GET_MATRIX)))
+def test_consultation_builder_get_access(app, login_as, consultation_world, entry):
+    check_get_everyone(app, login_as, consultation_world, entry)
 
 
 @pytest.mark.parametrize(("entry", "person", "status"),

@@ -41,6 +41,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Set when the person deleted their account: personal data erased, the row kept so that
+    # what they chose to keep stays attributed to a "former participant".
+    deleted_at: Mapped[datetime | None]
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this

@@ -57,6 +57,9 @@ class City(TimestampMixin, db.Model):
     is_mission_city: Mapped[bool] = mapped_column(default=False)
     description_ro: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
+    # How long guests' personal data (e-mail, name) is kept after their process closes, in
+    # days; `flask purge` erases it afterwards.
+    guest_data_retention_days: Mapped[int] = mapped_column(default=30)
 
     @property
     def is_hub(self) -> bool:
