@@ -11,6 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# It uses a database of its own (SQLite, in a subprocess), never the test database.
+pytestmark = pytest.mark.database_independent  # the PostgreSQL pass leaves it out
+
 ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = r"""

@@ -32,6 +32,8 @@ from engage.synthesis.opinions import (
     two_prop_test,
 )
 
+pytestmark = pytest.mark.database_independent  # the PostgreSQL pass leaves it out
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 

@@ -85,7 +85,11 @@ def test_too_little_input_has_no_themes(process):
 
 
 def test_the_page_is_for_the_citys_staff(client, login_as, process, make_user, make_role,
-                                         make_city):
+                                         make_city, monkeypatch):
+    # The page, not the method: TF-IDF, without computing 120 embeddings (test_embeddings.py).
+    from engage.synthesis import embeddings
+
+    monkeypatch.setattr(embeddings, "available", lambda: False)
     add_input(process, CORPUS[:120])
     url = f"/{process.city.slug}/manage/processes/{process.slug}/themes"
     assert login_as(client, make_user()).get(url).status_code == 403

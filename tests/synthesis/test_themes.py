@@ -18,6 +18,8 @@ import pytest
 from engage.synthesis import themes as T
 from engage.synthesis.stopwords import ENGLISH, ROMANIAN
 
+pytestmark = pytest.mark.database_independent  # the PostgreSQL pass leaves it out
+
 CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text(encoding="utf-8"))["items"]
 TOPIC = {item["id"]: item["topic"] for item in CORPUS}
 
