@@ -33,6 +33,8 @@ from engage.core.uploads import (
     save_photo,
 )
 
+pytestmark = pytest.mark.database_independent  # the PostgreSQL pass leaves it out
+
 ALL_MESSAGES = (MSG_EMPTY, MSG_TOO_LARGE, MSG_NOT_A_PHOTO, MSG_TOO_MANY_PIXELS, MSG_DAMAGED)
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-'
