@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from engage.core.refusal import Refusal
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -79,15 +81,8 @@ MSG_TOO_MANY_PIXELS = _l(
 MSG_DAMAGED = _l("The photo could not be read; the file may be damaged or incomplete.")
 
 
-class UploadError(ValueError):
+class UploadError(Refusal):
     """A file the user sent cannot be accepted; `message` says why, in the user's words."""
-
-    def __init__(self, message: object) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 # ---------------------------------------------------------------- storage

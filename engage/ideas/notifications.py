@@ -42,6 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column, selectinload
 from engage.accounts.models import User
 from engage.core.db import insert_ignoring_duplicates, upsert, utcnow
 from engage.core.mail import queue_mail
+from engage.core.refusal import Refusal
 from engage.extensions import db
 from engage.ideas.models import Idea, IdeaStatusChange, Support, Vote
 from engage.processes.models import Process
@@ -65,13 +66,8 @@ def _in(values: Any) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
-class NotificationError(ValueError):
+class NotificationError(Refusal):
     """A setting or a choice was refused; `message` is translatable (lazy)."""
-
-    def __init__(self, message: Any, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 # ---------------------------------------------------------------- models

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engage.accounts.models import STAKEHOLDER_TYPES, User
 from engage.core.db import utcnow
+from engage.core.refusal import Refusal
 from engage.core.search import fold
 from engage.extensions import db
 from engage.livinglabs import mail
@@ -53,21 +54,16 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 GUEST_SALT = "livinglab-guest-confirmation"
 
 
-class RegistrationError(ValueError):
+class RegistrationError(Refusal):
     """A registration operation refused, with the message for the person and, for a form, the
     field it concerns. `registration` is the person's existing registration where that is why
     (already registered, already cancelled)."""
 
     def __init__(self, message: object, field: str | None = None,
                  registration: Registration | None = None, code: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
         self.registration = registration
         self.code = code  # "expired" or "invalid" for a confirmation link
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class _Later:

@@ -25,6 +25,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from engage.core import audit
 from engage.core.audit import REASONS, ModerationAction
 from engage.core.db import utcnow
+from engage.core.refusal import Refusal
 from engage.core.signals import contribution_moderated
 from engage.extensions import db
 from engage.moderation.models import FLAG_REASONS, Flag
@@ -75,16 +76,8 @@ QUEUE_REASONS = {
 AGES = {"1": timedelta(days=1), "7": timedelta(days=7), "30": timedelta(days=30)}
 
 
-class ModerationError(ValueError):
+class ModerationError(Refusal):
     """A decision refused, with the message for the moderator (and the form field)."""
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from engage.core import audit
+from engage.core.refusal import Refusal
 from engage.extensions import db
 from engage.moderation.flags import DEFAULTS, fold_term
 from engage.moderation.flags import settings_for as _settings_for
@@ -44,16 +45,8 @@ SETTINGS = tuple(DEFAULTS)
 assert set(RANGES) == set(SETTINGS), "every setting has its range"
 
 
-class SettingsError(ValueError):
+class SettingsError(Refusal):
     """A change refused, with the message for the moderator (and the form field)."""
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def _check_access(actor: Any, city: Any) -> None:

@@ -14,16 +14,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from engage.core.refusal import Refusal
+
 MAX_POSITIONS = 2000
 MAX_TEXT = 200_000  # characters of pasted GeoJSON read at most
 
 
-class AreaError(ValueError):
+class AreaError(Refusal):
     """The area cannot be used; `message` is a lazy translated explanation."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def box_polygon(south: float, west: float, north: float, east: float) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from sqlalchemy import Float, Integer, and_, cast, exists, func, literal, or_, s
 from sqlalchemy.orm import aliased, selectinload
 
 from engage.core.i18n import LOCAL_TIMEZONE
+from engage.core.refusal import Refusal
 from engage.extensions import db
 from engage.processes.models import Contribution, Process
 from engage.science.models import (
@@ -95,12 +96,8 @@ UNPUBLISHED = ("pending", "hidden", "rejected", "deleted")
 _DIGITS = re.compile(r"[0-9]+")  # ASCII only (str.isdigit accepts other scripts' digits)
 
 
-class MapQueryError(ValueError):
+class MapQueryError(Refusal):
     """A map request that cannot be answered: bad box, zoom or filter (HTTP 400)."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from engage.core import citations
 from engage.core.citations import CitedIn
 from engage.core.db import utcnow
 from engage.core.i18n import localized
+from engage.core.refusal import Refusal
 from engage.extensions import db
 from engage.processes.models import PUBLIC_STATUSES, Process
 from engage.synthesis.models import (
@@ -72,16 +73,8 @@ DOMAIN_PREFIX = {"energy": "EN", "buildings": "BLD", "mobility": "MOB", "waste":
                  "nature": "NAT", "adaptation": "ADP", "governance": "GOV", "other": "OTH"}
 
 
-class ContractError(ValueError):
+class ContractError(Refusal):
     """A contract change refused: the message (lazy, in the reader's language) and the field."""
-
-    def __init__(self, message: object, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 # ---------------------------------------------------------------- permissions

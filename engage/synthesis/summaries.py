@@ -25,6 +25,7 @@ from engage.core import citations
 from engage.core.citations import CITATION, Cited, CitedIn
 from engage.core.db import utcnow
 from engage.core.markdown import render_markdown
+from engage.core.refusal import Refusal
 from engage.extensions import db
 from engage.processes.models import PUBLIC_STATUSES, Process
 from engage.synthesis.models import (
@@ -37,18 +38,13 @@ from engage.synthesis.models import (
 )
 
 
-class SummaryError(ValueError):
+class SummaryError(Refusal):
     """A summary refused: the message, the form field, and the citations at fault."""
 
     def __init__(self, message: object, field: str | None = None,
                  problems: list[Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
         self.problems = problems or []
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @dataclass

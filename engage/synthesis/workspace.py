@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from engage.core import sources
 from engage.core.db import utcnow
+from engage.core.refusal import Refusal
 from engage.extensions import db
 from engage.processes.models import Contribution, Process
 from engage.synthesis.models import FoundTheme, OpinionRun, ThemeRun
@@ -220,10 +221,8 @@ def themes_of(process: Process) -> tuple[ThemeRun | None, list[ThemeView]]:
     return run, ordered
 
 
-class ThemeError(ValueError):
-    def __init__(self, message: object) -> None:
-        super().__init__(message)
-        self.message = message
+class ThemeError(Refusal):
+    """See `engage.core.refusal.Refusal`."""
 
 
 def _theme(process: Process, theme_id: int) -> FoundTheme:
