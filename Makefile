@@ -164,3 +164,8 @@ bench-livinglabs: install
 .PHONY: bench-synthesis
 bench-synthesis: install
 	bash bench/synthesis/run.sh
+
+# The exports benchmark of issue 8 (SQLite and PostgreSQL, about 10 minutes): bench/README.md.
+.PHONY: bench-exports
+bench-exports: install
+	bash bench/exports/run.sh

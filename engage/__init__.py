@@ -82,6 +82,7 @@ def _register_features(app: Flask) -> None:
         cities,
         cli,
         consultations,
+        exports,
         ideas,
         livinglabs,
         moderation,
@@ -99,6 +100,7 @@ def _register_features(app: Flask) -> None:
     livinglabs.init_app(app)
     moderation.init_app(app)
     synthesis.init_app(app)
+    exports.init_app(app)
     api.init_app(app)
     cli.init_app(app)
 

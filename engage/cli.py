@@ -1,4 +1,4 @@
-"""Flask commands: create-admin, send-mail, demo-data."""
+"""Flask commands: create-admin, send-mail, demo-data, purge."""
 
 from __future__ import annotations
 
@@ -65,6 +65,23 @@ def demo_data(if_empty: bool) -> None:
     click.echo(summary)
 
 
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Print what would be deleted; change nothing.")
+@with_appcontext
+def purge(dry_run: bool) -> None:
+    """Delete personal data past its retention (each city's and living lab's settings): guests'
+    e-mails and names, accessibility and dietary needs, unconfirmed guests, never-verified
+    accounts, delivered mail. The nightly job runs the same purge (core/jobs.py)."""
+    from engage.core.owndata import purge as run_purge
+
+    counts = run_purge(dry_run=dry_run)
+    if not dry_run:
+        db.session.commit()
+    for name, number in counts.items():
+        click.echo(f"{name}: {number}")
+    click.echo(f"{'would purge' if dry_run else 'purged'} {sum(counts.values())} in total")
+
+
 def init_app(app) -> None:  # noqa: ANN001
-    for command in (create_admin, send_mail, demo_data):
+    for command in (create_admin, send_mail, demo_data, purge):
         app.cli.add_command(command)

@@ -48,6 +48,7 @@ GET_MATRIX = [
                                                      if p not in ("anonymous", "citizen")}),
     ("/{city}/manage/processes/{process}/ideas", CITY_STAFF),
     ("/{city}/manage/contract", CITY_ORGANISERS),
+    ("/{city}/manage/processes/{process}/export", CITY_STAFF),
     ("/{city}/manage/contract/actions/new", CITY_ORGANISERS),
     ("/{city}/manage/processes/{process}/ideas/add", CITY_ORGANISERS),
     ("/{city}/manage/processes/{process}/ideas/settings", CITY_ORGANISERS),

@@ -2,7 +2,7 @@
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    from engage.accounts import routes
+    from engage.accounts import owndata, routes  # noqa: F401  (owndata: registers)
     from engage.accounts.models import User
     from engage.extensions import db, login_manager
 
@@ -13,6 +13,8 @@ def init_app(app) -> None:  # noqa: ANN001
     def load_user(user_id: str):  # noqa: ANN202
         if not user_id.isdigit():
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        # A deleted account's sessions and remember-me cookies log in nobody.
+        return None if user is None or user.deleted_at is not None else user
 
     app.register_blueprint(routes.bp)

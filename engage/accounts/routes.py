@@ -1,4 +1,6 @@
-"""Accounts blueprint: sign-up, e-mail verification, log-in/out, password reset, profile, language.
+"""Accounts blueprint: sign-up, e-mail verification, log-in/out, password reset, profile, language,
+and people's own data: the download (JSON, readable HTML, or a ZIP of both with the photos) and
+the deletion of the account.
 
 Views stay thin: validate the form, call one service, answer. The answers to sign-up, reset,
 resend and e-mail change never depend on whether an address has an account (no enumeration);
@@ -7,6 +9,9 @@ their POSTs are rate-limited with the limits in the configuration, read on every
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,11 +27,19 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import PasswordField, RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length
 
 from engage.accounts import services
 from engage.accounts.forms import (
+    PASSWORD_MAX,
+    REQUIRED,
+    TOO_LONG,
     ChangeEmailForm,
     ChangePasswordForm,
     LoginForm,
@@ -318,3 +331,110 @@ def confirm_email_change(token: str):  # noqa: ANN201
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"), code=303)
     return redirect(url_for("accounts.login"), code=303)
+
+
+# ---------------------------------------------------------------- people's own data
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Your password"),
+        validators=[InputRequired(REQUIRED), Length(max=PASSWORD_MAX, message=TOO_LONG)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    contributions = RadioField(
+        _l("What happens to your contributions"),
+        choices=[
+            SelectChoice(value="keep", label=_l(
+                "Keep my contributions, anonymised (shown as \"former participant\")")),
+            SelectChoice(value="delete", label=_l("Delete my contributions")),
+        ],
+        validators=[InputRequired(_l("Please choose what happens to your contributions."))],
+    )
+
+
+def _own_data_html(data: dict, photos: dict[str, str] | None = None) -> str:
+    return render_template("accounts/own_data_export.html", data=data, photos=photos or {})
+
+
+def _attachment(body: bytes | str, mimetype: str, filename: str) -> Response:
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _photo_urls(value: object) -> list[str]:
+    """Every photo URL in the collected data (under a "photos" key, at any depth)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "photos" and isinstance(item, list):
+                found.extend(url for url in item if isinstance(url, str))
+            else:
+                found.extend(_photo_urls(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_photo_urls(item))
+    return found
+
+
+@bp.get("/data")
+@login_required
+def own_data():  # noqa: ANN201
+    return render_template("accounts/own_data.html")
+
+
+@bp.get("/data/<fmt>")
+@login_required
+@limiter.limit(_configured_limit("RATELIMIT_LOGIN"))
+def download_own_data(fmt: str):  # noqa: ANN201
+    from engage.core.uploads import UploadError, get_storage
+
+    user = current_user._get_current_object()
+    data = services.own_data(user)
+    stamp = data["generated_at"][:10]
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2)
+        return _attachment(body, "application/json", f"engage-my-data-{stamp}.json")
+    if fmt == "html":
+        return _attachment(_own_data_html(data), "text/html", f"engage-my-data-{stamp}.html")
+    if fmt != "zip":
+        abort(404)
+    buffer = io.BytesIO()
+    storage = get_storage()
+    photos: dict[str, str] = {}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for url in _photo_urls(data):
+            key = url.removeprefix("/media/")
+            try:
+                content = storage.open(key)
+            except (OSError, UploadError, ValueError):
+                continue  # a file gone from storage: its URL stays in the data
+            photos[url] = f"photos/{key}"
+            archive.writestr(photos[url], content)
+        archive.writestr("my-data.json", json.dumps(data, ensure_ascii=False, indent=2))
+        archive.writestr("my-data.html", _own_data_html(data, photos))
+    return _attachment(buffer.getvalue(), "application/zip", f"engage-my-data-{stamp}.zip")
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_configured_limit("RATELIMIT_LOGIN"), methods=["POST"])
+def delete_account():  # noqa: ANN201
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(user, form.current_password.data,
+                                    keep_contributions=form.contributions.data == "keep")
+        except services.WrongPassword:
+            form.current_password.errors.append(_("The password is not correct."))
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Your account is deleted. We sent a confirmation to your former e-mail "
+                    "address."), "success")
+            return redirect_after_post(url_for("cities.hub"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/delete_account.html", form=form), status

@@ -452,3 +452,44 @@ def confirm_email_change(token: str) -> User:
         # Taken by a concurrent sign-up since the check above.
         raise TokenInvalid() from error
     return user
+
+
+# ---------------------------------------------------------------- people's own data
+
+
+FORMER_PARTICIPANT = "former participant"
+
+
+def own_data(user: User) -> dict[str, Any]:
+    """Everything the platform holds about `user` and their contributions (GDPR art. 15 and
+    20), gathered by every kind through `core.owndata`: only their own rows."""
+    from engage.core import owndata
+
+    collected = owndata.collect(user)
+    return {"format": "engage-own-data/1", "generated_at": utcnow().isoformat(),
+            "account": collected.pop("account", {}), **collected}
+
+
+def delete_account(user: User, password: str, keep_contributions: bool) -> None:
+    """Erase the account's personal data (GDPR art. 17) after checking the password; see
+    `accounts.owndata` for what stays and why. `keep_contributions` keeps their input shown as
+    by a "former participant"; otherwise it is deleted. Raises WrongPassword (nothing changed).
+    """
+    from engage.core import owndata
+
+    if user.deleted_at is not None or not verify_password(user, password):
+        raise WrongPassword()
+    # Told first, at the address that is about to go.
+    queue_mail(user.email, "account_deleted", user.language, user=user,
+               kept=keep_contributions)
+    owndata.erase(user, keep_contributions)
+    user.email = f"deleted-{user.id}@invalid"
+    user.display_name = FORMER_PARTICIPANT
+    user.password_hash = "!deleted"  # never a valid Argon2 hash: no password matches it
+    user.stakeholder_type = "other"
+    user.is_admin = False
+    user.is_active_account = False
+    user.email_verified_at = None
+    user.last_login_at = None
+    user.deleted_at = utcnow()
+    db.session.flush()

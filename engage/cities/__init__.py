@@ -2,7 +2,7 @@
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    from engage.cities import routes
+    from engage.cities import owndata, routes  # noqa: F401  (owndata: registers)
 
     app.register_blueprint(routes.bp)
     app.register_blueprint(routes.admin_bp)

@@ -1,4 +1,5 @@
-"""Cities in the read-only API: `GET /api/v1/cities`, and the JSON Schema of one item.
+"""Cities in the read-only API: `GET /api/v1/cities?page=&per_page=` (a page of
+`{"items", "next", "total"}`), and the JSON Schema of one item.
 
 Every city is listed, the national hub too (its `kind` is "hub" and its `url` the home page).
 A name missing in one language is `null` there, never the other language's text.
@@ -10,7 +11,9 @@ from typing import Any
 
 from flask import jsonify, url_for
 
+from engage.api import openapi
 from engage.api.blueprint import bp
+from engage.api.http import last_modified, page_args, page_json
 from engage.cities import services
 from engage.cities.models import City
 from engage.core.auth import public
@@ -34,11 +37,7 @@ CITY_SCHEMA: dict[str, Any] = {
         "url": {"type": "string", "format": "uri", "description": "The city's public page."},
     },
 }
-CITY_LIST_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["items"],
-    "properties": {"items": {"type": "array", "items": CITY_SCHEMA}},
-}
+CITY_LIST_SCHEMA: dict[str, Any] = openapi.paginated(CITY_SCHEMA)
 
 
 def city_url(city: City) -> str:
@@ -63,4 +62,14 @@ def city_item(city: City) -> dict[str, Any]:
 @public
 def list_cities():  # noqa: ANN201
     """All cities and the hub, by slug, in one query."""
-    return jsonify({"items": [city_item(city) for city in services.all_cities()]})
+    number, per_page = page_args()
+    cities = services.all_cities()
+    shown = cities[(number - 1) * per_page:number * per_page]
+    last_modified(*(city.updated_at for city in cities))
+    return jsonify(page_json([city_item(city) for city in shown], number, per_page,
+                             len(cities), ".list_cities"))
+
+
+openapi.declare("/cities", operation_id="listCities", tag="cities", schema=CITY_SCHEMA,
+                pages=True, summary="Cities and the national hub",
+                description="Every city on the platform, and the hub (`kind` \"hub\").")

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
@@ -19,7 +20,15 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 from engage.accounts.models import EMAIL_MAX
 from engage.cities.models import RESERVED_SLUGS, ROLES
@@ -148,6 +157,17 @@ class CityForm(FlaskForm):
         ],
     )
 
+    guest_data_retention_days = IntegerField(
+        _l("Days to keep guests' personal data after a living lab closes"),
+        description=_l("Guests' e-mail addresses and names are deleted this many days after "
+                       "their living lab's process closes (0 to 3650)."),
+        default=30,
+        validators=[
+            Optional(),  # left empty: the city keeps its current setting (30 for a new one)
+            NumberRange(min=0, max=3650, message=_l("Enter a number of days from 0 to 3650.")),
+        ],
+    )
+
     def validate_slug(self, field: StringField) -> None:
         # "hub" is the national hub's own address (/hub/ leads to the home page); every other
         # reserved word belongs to the application's pages.
@@ -171,6 +191,8 @@ class CityForm(FlaskForm):
             "description_ro": self.description_ro.data or "",
             "description_en": self.description_en.data or "",
         }
+        if self.guest_data_retention_days.data is not None:
+            data["guest_data_retention_days"] = self.guest_data_retention_days.data
         return data
 
 

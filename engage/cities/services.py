@@ -38,7 +38,7 @@ from engage.processes.services import (
 
 CITY_FIELDS = (
     "slug", "kind", "name_ro", "name_en", "county", "is_mission_city", "description_ro",
-    "description_en",
+    "description_en", "guest_data_retention_days",
 )
 FUNDING_FIELDS = ("code", "title_ro", "title_en", "programme", "deadline", "url", "themes")
 

@@ -11,7 +11,9 @@ def init_app(app) -> None:  # noqa: ANN001
         answers,
         builder,
         citations,  # noqa: F401  (registers)
+        exports,  # noqa: F401  (registers)
         moderation,
+        owndata,  # noqa: F401  (registers)
         paper,
         respond,
         routes,

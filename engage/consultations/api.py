@@ -43,9 +43,13 @@ from typing import Any
 
 from flask import abort, jsonify, request
 from flask_babel import force_locale
+from sqlalchemy import func, select
 
+from engage.api import openapi
 from engage.api.blueprint import bp
+from engage.api.http import last_modified
 from engage.consultations import results
+from engage.consultations.models import Response
 from engage.core.auth import public
 from engage.extensions import db
 from engage.processes.models import Process
@@ -152,6 +156,8 @@ def process_results(process_id: int):  # noqa: ANN201
     if not results.results_public(process, settings):
         abort(404)
     found = results.compute_results(process, request.args.get("offline") != "0")
+    last_modified(process.updated_at, db.session.scalar(
+        select(func.max(Response.updated_at)).where(Response.process_id == process.id)))
     return jsonify({
         "process": process.id,
         "responses": found.responses,
@@ -161,3 +167,57 @@ def process_results(process_id: int):  # noqa: ANN201
         "submitted_online": found.submitted_online,
         "questions": [question_json(result) for result in found.questions],
     })
+
+
+_BOTH = openapi.LOCALISED
+_COUNT = {"type": "integer", "minimum": 0}
+_PERCENT = {"type": ["number", "null"], "minimum": 0, "maximum": 100}
+_NUMBER = {"type": ["number", "null"]}
+_BAR = {"type": "object", "required": ["count", "percent"],
+        "properties": {"count": _COUNT, "percent": _PERCENT}}
+QUESTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "type", "section", "text", "answered", "skipped"],
+    "properties": {
+        "id": {"type": "integer"},
+        "type": {"type": "string"},
+        "section": {"type": ["integer", "null"]},
+        "text": _BOTH,
+        "answered": _COUNT,
+        "skipped": _COUNT,
+        "options": {"type": "array", "items": {
+            "type": "object", "required": ["id", "label"],
+            "properties": {"id": {"type": ["integer", "string"]}, "label": _BOTH,
+                           "count": _COUNT, "percent": _PERCENT}}},
+        "other": {"oneOf": [{"type": "null"}, _BAR]},
+        "min": _NUMBER, "max": _NUMBER, "mean": _NUMBER, "median": _NUMBER,
+        "distribution": {"type": "array", "items": {"type": "object"}},
+        "histogram": {"type": "array", "items": {"type": "object"}},
+        "rows": {"type": "array", "items": {"type": "object"}},
+    },
+}
+RESULTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["process", "responses", "offline_responses", "offline_included",
+                 "started_online", "submitted_online", "questions"],
+    "properties": {
+        "process": {"type": "integer"},
+        "responses": _COUNT,
+        "offline_responses": _COUNT,
+        "offline_included": {"type": "boolean"},
+        "started_online": _COUNT,
+        "submitted_online": _COUNT,
+        "questions": {"type": "array", "items": QUESTION_SCHEMA},
+    },
+}
+openapi.declare(
+    "/processes/{process_id}/results", operation_id="getConsultationResults",
+    tag="consultations", schema=RESULTS_SCHEMA,
+    summary="A consultation's aggregated results",
+    description="Numbers only: never a response, a respondent or a free-text answer. 404 "
+                "unless the results are public now.",
+    parameters=[
+        openapi.path_parameter("process_id", "The process id."),
+        openapi.query_parameter("offline", {"type": "string", "enum": ["0", "1"]},
+                                "0 leaves out paper and stand responses (when allowed)."),
+    ])

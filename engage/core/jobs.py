@@ -92,17 +92,18 @@ def send_idea_digests() -> int:
 
 @huey.periodic_task(local_crontab(minute="30", hour="3"))
 def purge_living_lab_answers() -> int:
-    """Every night at 03:30 Bucharest time: delete the accessibility and dietary needs people
-    gave for living-lab sessions that ended longer ago than their living lab keeps them, and
-    let guests' registrations never confirmed by e-mail lapse."""
+    """Every night at 03:30 Bucharest time: the retention purge, the same as `flask purge`
+    (`core.owndata.purge`): the accessibility and dietary needs people gave for living-lab
+    sessions past their living lab's retention, guests' registrations never confirmed by
+    e-mail, guests' e-mails and names past their city's retention, never-verified accounts and
+    delivered mail. Returns how many rows it changed."""
+    from engage.core.owndata import purge
     from engage.extensions import db
-    from engage.livinglabs.services import expire_unconfirmed, purge_sensitive_answers
 
     with _app().app_context():
-        purged = purge_sensitive_answers()
-        expire_unconfirmed()
+        counts = purge()
         db.session.commit()
-        return purged
+        return sum(counts.values())
 
 
 @huey.task()

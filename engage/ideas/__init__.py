@@ -8,7 +8,13 @@ moderators keep them clean, merge duplicates and say what became of each one.
 
 def init_app(app) -> None:  # noqa: ANN001
     from engage.cities.themes import theme_label
-    from engage.ideas import citations, follow, routes  # noqa: F401  (citations: registers)
+    from engage.ideas import (  # noqa: F401  (citations, exports: register)
+        citations,
+        exports,
+        follow,
+        owndata,
+        routes,
+    )
 
     app.jinja_env.globals["theme_label"] = theme_label
 

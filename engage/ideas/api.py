@@ -1,10 +1,11 @@
 """Ideas in the read-only API: the published ideas of a public ideas process.
 
-`GET /api/v1/processes/<id>/ideas?sort=&theme=&status=&q=&page=` → `{"items": [{"id", "title",
-"body", "theme", "status", "supports", "comments", "created_at", "place": {"lat", "lon"} |
-null, "url"}], "next": url | null, "total": n}`, sorted like the list page (`support` by
-default; `random` takes a `seed`, else 1). Drafts, another kind and unknown ids are a JSON 404.
-Pending, hidden and merged ideas are never listed. Authors are not named: no personal data.
+`GET /api/v1/processes/<id>/ideas?sort=&theme=&status=&q=&page=&per_page=` → a page
+`{"items": [{"id", "title", "body", "theme", "status", "supports", "comments", "created_at",
+"place": {"lat", "lon"} | null, "url"}], "next": url | null, "total": n}`, sorted like the
+list page (`support` by default; `random` takes a `seed`, else 1). Drafts, another kind and
+unknown ids are a JSON 404. Pending, hidden and merged ideas are never listed. Authors are not
+named: no personal data.
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, jsonify, request, url_for
+from sqlalchemy import func, select
 
+from engage.api import openapi
 from engage.api.blueprint import bp
+from engage.api.http import last_modified, page_args, page_json
 from engage.core.auth import public
-from engage.core.pagination import page_number
 from engage.extensions import db
 from engage.ideas import queries
-from engage.ideas.models import Idea
+from engage.ideas.models import SORTS, Idea
 from engage.processes.api import iso_utc
 from engage.processes.models import Process
-
-PER_PAGE = 50
 
 
 def idea_json(idea: Idea, city_slug: str) -> dict[str, Any]:
@@ -50,15 +51,46 @@ def list_process_ideas(process_id: int):  # noqa: ANN201
         seed = max(1, int(request.args.get("seed", 1)))
     except ValueError:
         seed = 1
-    filters = queries.clean_filters(process, request.args, seed)
-    page = queries.list_ideas(process, filters, page_number(request.args.get("page")), PER_PAGE)
+    filters = queries.clean_filters(process, request.args, min(seed, openapi.INT_MAX))
+    number, per_page = page_args()
+    page = queries.list_ideas(process, filters, number, per_page)
     city_slug = process.city.slug
-    next_url = None
-    if page.has_next:
-        args = request.args.to_dict() | {"page": page.number + 1}
-        next_url = url_for(".list_process_ideas", process_id=process.id, _external=True, **args)
-    return jsonify({
-        "items": [idea_json(idea, city_slug) for idea in page.items],
-        "next": next_url,
-        "total": page.total,
-    })
+    last_modified(process.updated_at, db.session.scalar(
+        select(func.max(Idea.updated_at)).where(Idea.process_id == process.id)))
+    return jsonify(page_json([idea_json(idea, city_slug) for idea in page.items], number,
+                             per_page, page.total, ".list_process_ideas",
+                             process_id=process.id))
+
+
+IDEA_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "title", "body", "theme", "status", "supports", "comments",
+                 "created_at", "place", "url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": {"type": "string"},
+        "body": {"type": "string"},
+        "theme": {"type": ["string", "null"]},
+        "status": {"type": ["string", "null"]},
+        "supports": {"type": "integer", "minimum": 0},
+        "comments": {"type": "integer", "minimum": 0},
+        "created_at": openapi.DATETIME,
+        "place": openapi.PLACE,
+        "url": {"type": "string", "format": "uri"},
+    },
+}
+openapi.declare(
+    "/processes/{process_id}/ideas", operation_id="listProcessIdeas", tag="ideas",
+    schema=IDEA_SCHEMA, pages=True, summary="The published ideas of an ideas process",
+    description="Pending, hidden and merged ideas are never listed; authors are not named.",
+    parameters=[
+        openapi.path_parameter("process_id", "The process id."),
+        openapi.query_parameter("sort", {"type": "string", "enum": list(SORTS)},
+                                "The order (support by default)."),
+        openapi.query_parameter("theme", {"type": "string", "maxLength": 30}),
+        openapi.query_parameter("status", {"type": "string", "maxLength": 30}),
+        openapi.query_parameter("q", {"type": "string", "maxLength": 100}, "Words to find."),
+        openapi.query_parameter("seed", {"type": "integer", "minimum": 1,
+                                         "maximum": openapi.INT_MAX},
+                                "The random order's seed."),
+    ])

@@ -1,12 +1,13 @@
 """A living lab's sessions in the read-only API (on the shared `/api/v1` blueprint): public
 session data and the seats left, never personal data.
 
-`GET /api/v1/processes/<id>/sessions?page=` (`api.list_process_sessions`) → `{"items": [{"id",
-"title": {"ro", "en"}, "description": {"ro", "en"}, "format", "language", "lab_phase",
-"starts_at", "ends_at", "address", "place": {"lat", "lon"} | null, "capacity", "seats_left",
-"registration": {"opens_at", "closes_at", "state"}, "stakeholder_groups", "stakeholder_caps",
-"accessibility": {"step_free_access", "interpreting", "notes": {"ro", "en"}}, "status",
-"url"}], "next": url | null, "total": n}`, by start time. Times are ISO 8601 in UTC ("Z");
+`GET /api/v1/processes/<id>/sessions?page=&per_page=` (`api.list_process_sessions`) →
+`{"items": [{"id", "title": {"ro", "en"}, "description": {"ro", "en"}, "format", "language",
+"lab_phase", "starts_at", "ends_at", "address", "place": {"lat", "lon"} | null, "capacity",
+"seats_left", "registration": {"opens_at", "closes_at", "state"}, "stakeholder_groups",
+"stakeholder_caps", "accessibility": {"step_free_access", "interpreting",
+"notes": {"ro", "en"}}, "status", "url"}], "next": url | null, "total": n}`, by start time.
+Times are ISO 8601 in UTC ("Z");
 `registration.state` is upcoming, open, closed or cancelled; `status` is scheduled or
 cancelled. Published, closed and archived living labs only: drafts, other kinds and unknown
 ids are a JSON 404. Never in the data: who registered, their answers, or the online link
@@ -18,13 +19,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, jsonify, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from engage.api import openapi
 from engage.api.blueprint import bp
+from engage.api.http import last_modified, page_args, page_json
 from engage.core.auth import public
-from engage.core.pagination import page_number, paginate
+from engage.core.pagination import paginate
 from engage.extensions import db
 from engage.livinglabs.models import SEATED_STATUSES, LabSession, Registration
 from engage.processes.api import iso_utc
@@ -85,23 +88,66 @@ def list_process_sessions(process_id: int):  # noqa: ANN201
                  .order_by(LabSession.starts_at, LabSession.id))
     count = select(func.count()).select_from(LabSession).where(
         LabSession.process_id == process.id)
-    page = paginate(statement, page_number(request.args.get("page")), PER_PAGE, count=count)
+    number, per_page = page_args(PER_PAGE)
+    page = paginate(statement, number, per_page, count=count)
     ids = [session.id for session in page.items]
     taken: dict[int, int] = {}
     if ids:
-        taken = dict(db.session.execute(
-            select(Registration.session_id, func.count())
-            .where(Registration.session_id.in_(ids),
-                   Registration.status.in_(SEATED_STATUSES))
-            .group_by(Registration.session_id)).all())
-    next_url = None
-    if page.has_next:
-        next_url = url_for(".list_process_sessions", process_id=process.id,
-                           page=page.number + 1, _external=True)
+        # Seats taken and the latest change of the page's registrations, in one statement.
+        for session_id, seated, changed in db.session.execute(
+                select(Registration.session_id,
+                       func.count().filter(Registration.status.in_(SEATED_STATUSES)),
+                       func.max(Registration.updated_at))
+                .where(Registration.session_id.in_(ids))
+                .group_by(Registration.session_id)):
+            taken[session_id] = seated
+            last_modified(changed)
+    last_modified(process.updated_at, *(session.updated_at for session in page.items))
     city_slug = process.city.slug
-    return jsonify({
-        "items": [session_json(session, taken.get(session.id, 0), city_slug, process.slug)
-                  for session in page.items],
-        "next": next_url,
-        "total": page.total,
-    })
+    return jsonify(page_json(
+        [session_json(session, taken.get(session.id, 0), city_slug, process.slug)
+         for session in page.items], number, per_page, page.total, ".list_process_sessions",
+        process_id=process.id))
+
+
+_BOTH = openapi.LOCALISED
+SESSION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "title", "description", "format", "language", "lab_phase", "starts_at",
+                 "ends_at", "address", "place", "capacity", "seats_left", "registration",
+                 "stakeholder_groups", "stakeholder_caps", "accessibility", "status", "url"],
+    "properties": {
+        "id": {"type": "integer"},
+        "title": _BOTH,
+        "description": _BOTH,
+        "format": {"type": "string"},
+        "language": {"type": ["string", "null"]},
+        "lab_phase": {"type": ["string", "null"]},
+        "starts_at": openapi.DATETIME,
+        "ends_at": openapi.DATETIME,
+        "address": {"type": ["string", "null"]},
+        "place": openapi.PLACE,
+        "capacity": {"type": "integer", "minimum": 0},
+        "seats_left": {"type": "integer", "minimum": 0},
+        "registration": {
+            "type": "object", "required": ["opens_at", "closes_at", "state"],
+            "properties": {"opens_at": openapi.DATETIME, "closes_at": openapi.DATETIME,
+                           "state": {"type": "string",
+                                     "enum": ["upcoming", "open", "closed", "cancelled"]}}},
+        "stakeholder_groups": {"type": "array", "items": {"type": "string"}},
+        "stakeholder_caps": {"type": "object",
+                             "additionalProperties": {"type": ["integer", "null"]}},
+        "accessibility": {
+            "type": "object", "required": ["step_free_access", "interpreting", "notes"],
+            "properties": {"step_free_access": {"type": "boolean"},
+                           "interpreting": {"type": "boolean"}, "notes": _BOTH}},
+        "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
+        "url": {"type": "string", "format": "uri"},
+    },
+}
+openapi.declare(
+    "/processes/{process_id}/sessions", operation_id="listLivingLabSessions",
+    tag="livinglabs", schema=SESSION_SCHEMA, pages=True,
+    summary="A living lab's sessions, with the seats left",
+    description="By start time. Never who registered, their answers or the online link.",
+    parameters=[openapi.path_parameter("process_id", "The process id.")])

@@ -22,22 +22,25 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from engage import exports as shared
 from engage.accounts.models import STAKEHOLDER_TYPES, User
 from engage.core.i18n import LOCAL_TIMEZONE, current_language
+from engage.exports import tables
+from engage.exports.tables import FORMULA_STARTS, Column, Options, Table  # noqa: F401
 from engage.extensions import db
 from engage.livinglabs.models import CHANNELS, STATUSES, LabSession, Registration
 from engage.processes.models import Process
 
 BATCH_SIZE = 500
 CHUNK_ROWS = 200
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(cell: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """A text cell a spreadsheet will not run as a formula (the shared rule of every export)."""
+    return tables.neutralise(cell)
 
 
 def _cell(value: Any) -> str:
@@ -134,3 +137,52 @@ def stream_csv(rows: Iterable[list[Any]], delimiter: str = ";",
         yield "\ufeff"
     elif pending:
         yield buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the organisers' export page
+
+_PERSONAL_AFTER = 3  # name and e-mail come after the session columns
+_PERSONAL_AT_END = 4  # organisation, dietary, accessibility, photo consent
+
+
+def registrations_table(process: Process, options: Options) -> Table:
+    """Every registration of the living lab as a table of the shared export machinery: the
+    name, e-mail address and answers are personal columns (organisers only, with a reason)."""
+    columns = [
+        Column("session_id", _l("Session id"), "number", width=9),
+        Column("session", _l("Session"), width=30),
+        Column("session_starts", _l("Session starts"), "datetime", width=17),
+        Column("name", _l("Name"), personal=True, width=22),
+        Column("email", _l("E-mail"), personal=True, width=28),
+        Column("stakeholder_type", _l("Stakeholder type"), width=18),
+        Column("status", _l("Status"), width=12),
+        Column("channel", _l("Channel"), width=12),
+        Column("registered_at", _l("Registered at"), "datetime", width=17),
+        Column("confirmed_at", _l("Confirmed at"), "datetime", width=17),
+        Column("waitlisted_at", _l("Waitlisted at"), "datetime", width=17),
+        Column("cancelled_at", _l("Cancelled at"), "datetime", width=17),
+        Column("checked_in_at", _l("Checked in at"), "datetime", width=17),
+        Column("organisation", _l("Organisation"), personal=True, width=22),
+        Column("dietary", _l("Dietary needs"), personal=True, width=22),
+        Column("accessibility", _l("Accessibility needs"), personal=True, width=22),
+        Column("photo_consent", _l("Consent to photos"), "bool", personal=True, width=10),
+    ]
+
+    def rows() -> Iterator[tuple]:
+        cells = attendee_rows(process, None, personal=options.personal)
+        next(cells)  # the header
+        for row in cells:
+            if options.personal:
+                yield tuple(row)
+            else:
+                yield (*row[:_PERSONAL_AFTER], None, None, *row[_PERSONAL_AFTER:],
+                       *[None] * _PERSONAL_AT_END)
+
+    return Table("registrations", _l("Registrations"), columns, rows)
+
+
+def build(process: Process, options: Options) -> list[Table]:
+    return [registrations_table(process, options)]
+
+
+shared.register("livinglab", build)

@@ -2,6 +2,6 @@
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    from engage.processes import routes
+    from engage.processes import owndata, routes  # noqa: F401  (owndata: registers)
 
     app.register_blueprint(routes.bp)

@@ -12,9 +12,11 @@ offline sync endpoint); `verification` (verifiers' services) and `verify` (their
 
 def init_app(app) -> None:  # noqa: ANN001
     """Register the science blueprints (each module adds its own lines below)."""
-    from engage.science import (  # noqa: F401  (tables; version listeners; citations)
+    from engage.science import (  # noqa: F401  (tables; version listeners; citations; exports)
         citations,
+        exports,
         models,
+        owndata,
         versions,
     )
     from engage.science.routes import bp as science_bp

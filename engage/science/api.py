@@ -43,9 +43,11 @@ from flask import Response, abort, jsonify, request, stream_with_context, url_fo
 from flask_babel import force_locale
 from sqlalchemy import func
 
+from engage.api import openapi
 from engage.api.blueprint import bp
 from engage.core.auth import public
 from engage.core.uploads import photo_url
+from engage.exports.tables import neutralise as shared_neutralise
 from engage.extensions import db
 from engage.processes.models import Process
 from engage.science import mapdata
@@ -317,10 +319,9 @@ def process_observations_geojson(process_id: int):  # noqa: ANN201
 
 
 def neutralise(cell: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    if cell and cell.startswith(DANGEROUS_START):
-        return "'" + cell
-    return cell
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (the rule
+    shared by every export: `engage.exports.tables.neutralise`)."""
+    return shared_neutralise(cell)
 
 
 def _csv_cell(value: Any) -> str:
@@ -486,3 +487,45 @@ def process_observations_metadata(process_id: int):  # noqa: ANN201
     response.set_etag(tag)
     return response
 
+
+
+# ---------------------------------------------------------------- the OpenAPI declaration
+
+_FEATURE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"const": "Feature"},
+        "geometry": {"oneOf": [
+            {"type": "null"},
+            {"type": "object", "required": ["type", "coordinates"],
+             "properties": {"type": {"const": "Point"},
+                            "coordinates": {"type": "array", "items": {"type": "number"},
+                                            "minItems": 2, "maxItems": 2}}}]},
+        "properties": {
+            "type": "object",
+            "required": ["id", "observed_at", "status", "observer", "photos"],
+            "properties": {
+                "id": {"type": "integer"},
+                "observed_at": {"type": ["string", "null"]},
+                "status": {"type": "string"},
+                "observer": {"type": ["string", "null"],
+                             "description": "The campaign's pseudonym, never a name."},
+                "photos": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    },
+}
+openapi.declare(
+    "/processes/{process_id}/observations.geojson", operation_id="getObservationsGeoJSON",
+    tag="science", media_type="application/geo+json",
+    schema={"type": "object", "required": ["type", "properties", "features"],
+            "properties": {"type": {"const": "FeatureCollection"},
+                           "properties": {"type": "object"},
+                           "features": {"type": "array", "items": _FEATURE_SCHEMA}}},
+    summary="A citizen-science campaign's observations (GeoJSON, public precision)",
+    description="Accepted observations unless `status` asks for others; positions rounded to "
+                "the campaign's public precision; observers as pseudonyms.",
+    parameters=[openapi.path_parameter("process_id", "The process id."),
+                openapi.query_parameter("lang", {"type": "string", "enum": list(LANGUAGES)},
+                                        "The language of option labels (ro by default).")])

@@ -6,6 +6,13 @@ def init_app(app) -> None:  # noqa: ANN001
     """Register the synthesis blueprints; the summaries tell `core.citations` who cites what."""
     import engage.synthesis.contract_manage  # noqa: F401  (the organisers' contract pages)
     import engage.synthesis.contract_routes  # noqa: F401  (the public contract pages)
-    from engage.synthesis import contract, models, routes, summaries  # noqa: F401  (the citers)
+    from engage.synthesis import (  # noqa: F401  (the citers; owndata, exports register)
+        contract,
+        exports,
+        models,
+        owndata,
+        routes,
+        summaries,
+    )
 
     app.register_blueprint(routes.bp)

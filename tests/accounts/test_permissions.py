@@ -24,6 +24,9 @@ DECLARED = {
     "accounts.change_password": "is_signed_in",
     "accounts.change_email": "is_signed_in",
     "accounts.confirm_email_change": "public",
+    "accounts.own_data": "is_signed_in",
+    "accounts.download_own_data": "is_signed_in",
+    "accounts.delete_account": "is_signed_in",
 }
 
 # (url, status for an anonymous visitor, status for a signed-in person)
@@ -39,6 +42,9 @@ GET_CASES = [
     ("/account/profile", 302, 200),
     ("/account/password", 302, 200),
     ("/account/email", 302, 200),
+    ("/account/data", 302, 200),
+    ("/account/data/json", 302, 200),
+    ("/account/delete", 302, 200),
     ("/account/logout", 405, 405),
 ]
 

@@ -45,7 +45,7 @@ def test_urls_lead_to_the_city_pages(client, make_city):
 
 
 def test_empty_list(client):
-    assert client.get("/api/v1/cities").get_json() == {"items": []}
+    assert client.get("/api/v1/cities").get_json() == {"items": [], "next": None, "total": 0}
 
 
 def test_names_are_returned_as_written(client, make_city):

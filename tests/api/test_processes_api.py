@@ -62,7 +62,7 @@ def test_lists_public_processes_latest_first(get, make_city, make_process):
 def test_drafts_never_appear(get, make_city, make_process):
     city = make_city("suceava")
     make_process(city, slug="ciorna", status="draft")
-    assert get(URL.format("suceava")).get_json() == {"items": []}
+    assert get(URL.format("suceava")).get_json() == {"items": [], "next": None, "total": 0}
 
 
 def test_the_url_leads_to_the_public_page(get, make_city, make_process):
