@@ -144,6 +144,11 @@ def test_a_crash_is_a_json_500(app, client, monkeypatch):  # noqa: ANN001
 
 
 def test_one_limit_per_ip_over_the_whole_api(app, client, cities, monkeypatch):  # noqa: ANN001
+    from engage.extensions import limiter
+
+    # A standalone application made with RATELIMIT_ENABLED=False (the thread tests) turns the
+    # shared limiter off for the rest of the worker's session.
+    monkeypatch.setattr(limiter, "enabled", True)
     monkeypatch.setitem(app.config, "API_RATELIMIT", "3 per minute")
     assert client.get("/api/v1/cities").status_code == 200
     assert client.get("/api/v1/cities/oras-1/processes").status_code == 200
