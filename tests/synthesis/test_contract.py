@@ -24,18 +24,6 @@ from tests.conftest import count
 
 
 @pytest.fixture
-def city(make_city):  # noqa: ANN001, ANN201
-    return make_city()
-
-
-@pytest.fixture
-def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
-    user = make_user(language="en")
-    make_role(user, city, "organiser")
-    return user
-
-
-@pytest.fixture
 def sheet(city, organiser):  # noqa: ANN001, ANN201
     contract = contracts.ensure_contract(city)
     contracts.update_contract(contract, organiser, {"ambition_ro": "Neutru climatic în 2030.",

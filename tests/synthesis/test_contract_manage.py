@@ -25,18 +25,6 @@ from tests.conftest import count
 
 
 @pytest.fixture
-def city(make_city):  # noqa: ANN001, ANN201
-    return make_city()
-
-
-@pytest.fixture
-def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
-    user = make_user(language="en")
-    make_role(user, city, "organiser")
-    return user
-
-
-@pytest.fixture
 def staff(client, login_as, organiser):  # noqa: ANN001, ANN201
     """The client, signed in as the city's organiser."""
     return login_as(client, organiser)

@@ -18,18 +18,6 @@ LOGIN = "/account/login"
 
 
 @pytest.fixture
-def city(make_city):  # noqa: ANN001, ANN201
-    return make_city()
-
-
-@pytest.fixture
-def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
-    user = make_user(language="en")
-    make_role(user, city, "organiser")
-    return user
-
-
-@pytest.fixture
 def process(make_process, city):  # noqa: ANN001, ANN201
     return make_process(city, kind="ideas", themes=["mobility", "nature"])
 
