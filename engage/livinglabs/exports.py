@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -27,9 +26,10 @@ from sqlalchemy import select
 
 from engage import exports as shared
 from engage.accounts.models import STAKEHOLDER_TYPES, User
-from engage.core.i18n import LOCAL_TIMEZONE, current_language
+from engage.core.i18n import current_language
 from engage.exports import tables
 from engage.exports.tables import FORMULA_STARTS, Column, Options, Table  # noqa: F401
+from engage.exports.writers import text_cell
 from engage.extensions import db
 from engage.livinglabs.models import CHANNELS, STATUSES, LabSession, Registration
 from engage.processes.models import Process
@@ -41,18 +41,6 @@ CHUNK_ROWS = 200
 def neutralise(cell: str) -> str:
     """A text cell a spreadsheet will not run as a formula (the shared rule of every export)."""
     return tables.neutralise(cell)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, datetime):
-        return value.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M")
-    return neutralise(str(value))
 
 
 def _header(personal: bool) -> list[str]:
@@ -116,7 +104,7 @@ def _title(title_ro: str, title_en: str) -> str:
 def stream_csv(rows: Iterable[list[Any]], delimiter: str = ";",
                chunk_rows: int = CHUNK_ROWS) -> Iterator[str]:
     """The rows as CSV text in chunks of `chunk_rows` rows, the first chunk opening with the
-    UTF-8 byte-order mark; every cell converted (`_cell`) and neutralised."""
+    UTF-8 byte-order mark; every cell converted and neutralised (`exports.writers.text_cell`)."""
     if delimiter not in (";", ","):
         raise ValueError("the delimiter is ';' or ','")
     buffer = io.StringIO()
@@ -124,7 +112,7 @@ def stream_csv(rows: Iterable[list[Any]], delimiter: str = ";",
     first = True
     pending = 0
     for row in rows:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([text_cell(value) for value in row])
         pending += 1
         if pending >= chunk_rows or first:
             text = buffer.getvalue()
