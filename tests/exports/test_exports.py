@@ -6,7 +6,6 @@ import csv
 import html
 import io
 import json
-import tracemalloc
 from datetime import datetime
 
 import pytest
@@ -20,6 +19,7 @@ from engage.extensions import db
 from engage.ideas import exports as idea_exports
 from engage.ideas.models import Vote
 
+from ..memory import least_peak
 from .seed import seed_votes
 
 FORMULAS = ["=1+1", "+33", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
@@ -68,15 +68,14 @@ def _table(rows: int) -> Table:
 
 
 def test_csv_writer_memory_does_not_grow_with_rows(app):  # noqa: ANN001
-    peaks = []
+    peaks, sizes = [], []
     for rows in (2_000, 20_000):
         with app.test_request_context():
-            tracemalloc.start()
-            size = sum(len(chunk) for chunk in writers.csv_chunks(_table(rows)))
-            peaks.append(tracemalloc.get_traced_memory()[1])
-            tracemalloc.stop()
-        assert size > rows * 10
-    assert peaks[1] < peaks[0] * 1.5 + 50_000
+            peaks.append(least_peak(lambda rows=rows: sizes.append(
+                sum(len(chunk) for chunk in writers.csv_chunks(_table(rows))))))
+        assert sizes[-1] > rows * 10
+    # Keeping the rows would take over 1 MB more for the 18,000 extra ones.
+    assert peaks[1] < peaks[0] * 1.5 + 100_000
 
 
 def test_csv_export_queries_and_memory_do_not_grow_with_rows(app, process, count_queries):  # noqa: ANN001, E501
@@ -85,13 +84,12 @@ def test_csv_export_queries_and_memory_do_not_grow_with_rows(app, process, count
         seed_votes(process, ideas=100, voters=voters)
         total = db.session.query(Vote).count()
         table = idea_exports.votes_table(process, Options())
+        lines = []
         with app.test_request_context(), count_queries() as counted:
-            tracemalloc.start()
-            lines = sum(chunk.count("\r\n") for chunk in writers.csv_chunks(table))
-            peaks.append(tracemalloc.get_traced_memory()[1])
-            tracemalloc.stop()
-        queries.append(counted.n)
-        assert lines == total + 1
+            peaks.append(least_peak(lambda table=table: lines.append(
+                sum(chunk.count("\r\n") for chunk in writers.csv_chunks(table))), runs=2))
+        queries.append(counted.n // 2)
+        assert lines == [total + 1] * 2
     assert queries[0] == queries[1]
     assert peaks[1] < peaks[0] * 1.5 + 200_000
 
