@@ -34,6 +34,6 @@ def tables_for(process: Any, options: Any) -> list:
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    from engage.exports import routes
+    from engage.exports import pack_routes, routes  # noqa: F401 (pack_routes adds to bp)
 
     app.register_blueprint(routes.bp)

@@ -1,4 +1,5 @@
-"""The export form: which tables, the format, the separator, the language, personal data."""
+"""The export form (which tables, the format, the separator, the language, personal data) and
+the workshop pack's form (which document, its language, which idea cards, HTML or PDF)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,19 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from engage.cities.themes import theme_label
 from engage.core.forms import MultiCheckboxField, strip
+from engage.exports.packs import CARDS_DEFAULT, CARDS_MAX, DOCUMENTS
 
 REASON_MAX = 500
 FORMATS = {"xlsx": _l("Excel workbook (XLSX): one sheet per table"),
@@ -17,6 +27,8 @@ FORMATS = {"xlsx": _l("Excel workbook (XLSX): one sheet per table"),
            "json": _l("JSON: every chosen table")}
 DELIMITERS = {";": _l("Semicolon (;), for spreadsheets in Romanian"), ",": _l("Comma (,)")}
 LANGUAGES = {"ro": _l("Romanian"), "en": _l("English")}
+PACK_FORMATS = {"pdf": _l("PDF, to print or share"),
+                "html": _l("A web page, to read or print from the browser")}
 
 
 class ExportForm(FlaskForm):
@@ -40,3 +52,28 @@ class ExportForm(FlaskForm):
 
 def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(code, str(label)) for code, label in labels.items()]
+
+
+class PackForm(FlaskForm):
+    """The workshop pack's choices, sent with GET: a document is read, never changes anything."""
+
+    class Meta:
+        csrf = False
+
+    document = RadioField(_l("Document"), default="pack", validators=[InputRequired()])
+    language = RadioField(_l("Language"), default="ro", validators=[InputRequired()])
+    theme = SelectField(_l("Idea cards of one theme only"), default="")
+    cards = IntegerField(_l("How many idea cards (the most supported first)"),
+                         default=CARDS_DEFAULT, validators=[
+                             Optional(),
+                             NumberRange(min=1, max=CARDS_MAX, message=_l(
+                                 "Between %(min)s and %(max)s idea cards."))])
+    format = RadioField(_l("Format"), default="pdf", validators=[InputRequired()])
+
+    def __init__(self, themes: list[str], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.document.choices = _choices(DOCUMENTS)
+        self.language.choices = _choices(LANGUAGES)
+        self.theme.choices = [SelectChoice("", str(_l("Every theme")))] + [
+            SelectChoice(code, theme_label(code)) for code in themes]
+        self.format.choices = _choices(PACK_FORMATS)

@@ -34,7 +34,7 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                  "json": "application/json; charset=utf-8"}
 
 
-def _process(process_slug: str) -> Process:
+def process_in_city(process_slug: str) -> Process:
     return get_in_city_or_404(Process, Process.slug == process_slug)
 
 
@@ -50,7 +50,7 @@ def _form(tables: list[Table]) -> ExportForm:
 @bp.get(BASE)
 @requires(is_city_staff)
 def export_page(city_slug: str, process_slug: str):  # noqa: ANN201
-    process = _process(process_slug)
+    process = process_in_city(process_slug)
     tables = exports.tables_for(process, Options())
     form = _form(tables)
     form.tables.data = [table.name for table in tables]
@@ -87,7 +87,7 @@ def _localised(make: Callable[[], Iterator], language: str) -> Iterator:
 @bp.post(BASE)
 @requires(is_city_staff)
 def download(city_slug: str, process_slug: str):  # noqa: ANN201
-    process = _process(process_slug)
+    process = process_in_city(process_slug)
     form = _form(exports.tables_for(process, Options()))
     if not form.validate_on_submit():
         return _page(process, exports.tables_for(process, Options()), form, 422)
