@@ -60,8 +60,10 @@ class PackOptions:
 @dataclass
 class Section:
     """One part of a document, drawn by `template` (included: it sees `section`, its
-    `section.context`, and the document's `process`, `options`, `language` and `qr(url, title)`). `part` says where it goes: "pack" (the pack's body), "cards" (the end of the
-    pack and the whole cards document) or "poster"."""
+    `section.context`, and the document's `process`, `options`, `language`, `format_number`
+    and `qr(url, title)`). `part` says where it goes: "pack" (the pack's body), "cards" (the
+    end of the pack and the whole cards document) or "poster".
+    """
 
     name: str
     title: str
