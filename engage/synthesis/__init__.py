@@ -6,11 +6,12 @@ def init_app(app) -> None:  # noqa: ANN001
     """Register the synthesis blueprints; the summaries tell `core.citations` who cites what."""
     import engage.synthesis.contract_manage  # noqa: F401  (the organisers' contract pages)
     import engage.synthesis.contract_routes  # noqa: F401  (the public contract pages)
-    from engage.synthesis import (  # noqa: F401  (the citers; owndata, exports register)
+    from engage.synthesis import (  # noqa: F401  (the citers; owndata, exports, pack register)
         contract,
         exports,
         models,
         owndata,
+        pack,
         routes,
         summaries,
     )
