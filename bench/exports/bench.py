@@ -1,6 +1,7 @@
 """The organisers' exports at scale (issue 8): CSV and XLSX of the ideas and votes tables of an
 agree-mode ideas process, through the shared writers (`engage.exports.writers`) exactly as the
-export page streams them, written to a file.
+export page streams them, written to a file; and the workshop pack's documents (HTML and PDF) of
+the same processes.
 
   python bench/exports/bench.py seed                 two processes: "small" (1,000 ideas,
                                                      20,000 votes) and "large" (10,000 ideas,
@@ -9,6 +10,10 @@ export page streams them, written to a file.
                                        --format csv|xlsx --out FILE
       one measurement in a process of its own: rows, bytes, seconds, and the process's peak
       RSS before and after the export (MiB, getrusage), printed as one JSON object
+  python bench/exports/bench.py pack --process small|large --document pack|cards|poster
+                                     --cards N --format html|pdf
+      one workshop-pack document drawn as the pack page draws it (engage.exports.packs):
+      pages, bytes, seconds, peak RSS before and after, printed as one JSON object
   python bench/exports/bench.py table RESULTS.jsonl   the Markdown table of the measurements
 
 The database is ENGAGE_DATABASE_URL (bench/exports/run.sh makes one per run).
@@ -111,15 +116,51 @@ def export(args: argparse.Namespace) -> None:
                       "peak_rss_before_mib": before, "peak_rss_after_mib": peak_rss_mib()}))
 
 
+def pack(args: argparse.Namespace) -> None:
+    from engage.exports import packs
+
+    process = db.session.scalar(select(Process).where(Process.slug == f"bench-{args.process}"))
+    options = packs.PackOptions(document=args.document, language="ro", cards=args.cards)
+    before = peak_rss_mib()
+    started = time.perf_counter()
+    html = packs.render(process, options, for_pdf=args.format == "pdf")
+    rendered = time.perf_counter() - started
+    data = packs.write_pdf(html) if args.format == "pdf" else html.encode()
+    seconds = time.perf_counter() - started
+    pages = None
+    if args.format == "pdf":
+        import io
+
+        from pypdf import PdfReader
+
+        pages = len(PdfReader(io.BytesIO(data)).pages)
+    print(json.dumps({"database": db.engine.dialect.name, "process": args.process,
+                      "document": args.document, "cards": args.cards, "format": args.format,
+                      "pages": pages, "bytes": len(data), "html_seconds": round(rendered, 2),
+                      "seconds": round(seconds, 2), "peak_rss_before_mib": before,
+                      "peak_rss_after_mib": peak_rss_mib()}))
+
+
 def table(path: Path) -> None:
     print("| database | table | format | rows | seconds | peak RSS before → after (MiB) "
           "| file (MiB) |")
     print("|---|---|---|---:|---:|---|---:|")
-    for line in path.read_text().splitlines():
-        r = json.loads(line)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    documents = [r for r in lines if "document" in r]
+    for r in (r for r in lines if "document" not in r):
         print(f"| {r['database']} | {r['table']} | {r['format']} | {r['rows']:,} "
               f"| {r['seconds']} | {r['peak_rss_before_mib']} → {r['peak_rss_after_mib']} "
               f"| {r['bytes'] / 1048576:.1f} |")
+    if documents:
+        print()
+        print("| database | document | cards | format | pages | seconds (HTML part) "
+              "| peak RSS before → after (MiB) | file (KiB) |")
+        print("|---|---|---:|---|---:|---|---|---:|")
+        for r in documents:
+            print(f"| {r['database']} | {r['document']} | {r['cards']} | {r['format']} "
+                  f"| {r['pages'] or ''} | {r['seconds']} ({r['html_seconds']}) "
+                  f"| {r['peak_rss_before_mib']} → {r['peak_rss_after_mib']} "
+                  f"| {r['bytes'] / 1024:.0f} |")
 
 
 def main() -> None:
@@ -131,6 +172,11 @@ def main() -> None:
     measure.add_argument("--table", choices=("votes", "ideas"), required=True)
     measure.add_argument("--format", choices=("csv", "xlsx"), required=True)
     measure.add_argument("--out", type=Path, required=True)
+    document = sub.add_parser("pack")
+    document.add_argument("--process", choices=sorted(SIZES), required=True)
+    document.add_argument("--document", choices=("pack", "cards", "poster"), required=True)
+    document.add_argument("--cards", type=int, default=48)
+    document.add_argument("--format", choices=("html", "pdf"), required=True)
     report = sub.add_parser("table")
     report.add_argument("results", type=Path)
     args = parser.parse_args()
@@ -141,6 +187,8 @@ def main() -> None:
     with app.test_request_context("/", headers={"Cookie": "lang=ro"}):
         if args.command == "seed":
             seed()
+        elif args.command == "pack":
+            pack(args)
         else:
             export(args)
 

@@ -1,0 +1,77 @@
+"""The workshop pack in Chromium: an organiser opens the pack page from the processes list,
+downloads the PDF pack and opens it (pypdf: the process's title, the idea titles, the idea
+cards four to a page); the idea cards' print preview at A4 (print media): every sheet one A4
+page holding four A6 cards, and Chromium's own print to A4 PDF gives one page per four cards.
+The pack page itself is axe-clean at 360 px."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+from pypdf import PdfReader
+
+from tests.browser.test_pages import _assert_clean, _log_in
+
+pytestmark = pytest.mark.browser
+
+CITY = "bucuresti-sector-2"
+PROCESS = "strazi-pentru-oameni"
+MM = 96 / 25.4  # CSS pixels per millimetre
+
+
+def _text(data: bytes) -> tuple[list[str], str]:
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+    return pages, " ".join(pages)
+
+
+def test_download_the_pack_and_open_it(page, live_server, tmp_path):  # noqa: ANN001
+    base = live_server.url
+    page.context.add_cookies([{"name": "lang", "value": "en", "url": base}])
+    _log_in(page, base, "admin@engage.test")
+    page.goto(f"{base}/{CITY}/manage/")
+    page.locator(f"a[href='/{CITY}/manage/processes/{PROCESS}/pack']").click()
+    page.wait_for_url(f"{base}/{CITY}/manage/processes/{PROCESS}/pack")
+    _assert_clean(page)
+    page.check("input[name=document][value=pack]")
+    page.check("input[name=language][value=en]")
+    page.check("input[name=format][value=pdf]")
+    with page.expect_download() as waiting:
+        page.locator("main form button[type=submit]").click()
+    download = waiting.value
+    assert download.suggested_filename == f"{PROCESS}-pack-en.pdf"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    pages, text = _text(path.read_bytes())
+    assert "Streets for people" in text and "Who took part" in text
+    assert len(pages) >= 3  # the cover, the results, the idea cards
+
+
+def test_idea_cards_print_preview_at_a4(page, live_server):  # noqa: ANN001
+    base = live_server.url
+    _log_in(page, base, "admin@engage.test")
+    page.set_viewport_size({"width": 1000, "height": 1400})
+    page.goto(f"{base}/{CITY}/manage/processes/{PROCESS}/pack/document?document=cards"
+              "&language=ro&format=html&cards=48")
+    cards = page.locator(".idea-card").count()
+    assert cards >= 5  # the demo's published ideas: more than one sheet
+    page.emulate_media(media="print")
+    sheets = page.locator(".card-sheet")
+    assert sheets.count() == math.ceil(cards / 4)
+    for index in range(sheets.count()):
+        box = sheets.nth(index).bounding_box()
+        assert abs(box["width"] - 210 * MM) < 2 and abs(box["height"] - 297 * MM) < 2
+        inside = sheets.nth(index).locator(".idea-card")
+        assert inside.count() == (4 if index < sheets.count() - 1 else cards - 4 * index)
+        for card in range(inside.count()):
+            card_box = inside.nth(card).bounding_box()
+            assert abs(card_box["width"] - 105 * MM) < 2
+            assert abs(card_box["height"] - 148.4 * MM) < 2
+    titles = page.locator(".idea-card .card-title").all_inner_texts()
+    # Chromium's own print, on A4 paper: one page per sheet, four titles on each.
+    pages, _ = _text(page.pdf(format="A4", prefer_css_page_size=True, print_background=True))
+    assert len(pages) == math.ceil(cards / 4)
+    for number, text in enumerate(pages):
+        for title in titles[4 * number: 4 * number + 4]:
+            assert " ".join(title.split())[:20] in text
