@@ -123,6 +123,10 @@ class Config:
 
         # Background jobs (huey): SQLite file in the instance folder, or Redis.
         self.JOBS_IMMEDIATE = _env_bool("JOBS_IMMEDIATE", False)
+        # An XLSX export of more cells than this is written by the job consumer (openpyxl
+        # writes ~25,000 cells a second: 250,000 is about 10 s); the file is kept this long.
+        self.EXPORT_BACKGROUND_CELLS = _env_int("EXPORT_BACKGROUND_CELLS", 250_000)
+        self.EXPORT_FILE_HOURS = _env_int("EXPORT_FILE_HOURS", 24)
 
     def _development_secret_key(self, production: bool) -> str:
         if production:

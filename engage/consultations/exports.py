@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engage import exports
 from engage.consultations import results as results_module
@@ -110,7 +110,11 @@ def responses_table(process: Process, options: Options) -> Table:
                 return
             last = ids[-1]
 
-    return Table("responses", _l("Responses"), columns, rows)
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Response).where(
+            Response.process_id == process_id, Response.status == "submitted")) or 0
+
+    return Table("responses", _l("Responses"), columns, rows, count)
 
 
 def results_table(process: Process, options: Options) -> Table:

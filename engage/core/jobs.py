@@ -107,6 +107,17 @@ def purge_living_lab_answers() -> int:
 
 
 @huey.task()
+def build_export(export_id: int) -> str:
+    """An XLSX export too large for a request (`exports.background`), written into the storage.
+    Returns the file's status."""
+    from engage.exports.background import build
+
+    with _app().app_context():
+        export = build(export_id)
+        return export.status if export is not None else "missing"
+
+
+@huey.task()
 def compute_opinion_groups(process_id: int) -> int:
     """The opinion groups of one agree/disagree process (numpy and scikit-learn load here, in
     the consumer, never in a web worker). Returns the number of votes read."""

@@ -14,12 +14,15 @@ packages never import each other (DESIGN §3). So each kind registers here, from
   returns how many rows it changed.
 
 `purge(dry_run=True)` runs every purger inside a savepoint and rolls it back, so its counts are
-exactly what a real run would change and nothing is changed.
+exactly what a real run would change and nothing is changed. A purger that removes stored files
+names them with `remove_file(key)` instead of deleting them: they are deleted once the purge's
+savepoint is kept, never in a dry run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +45,7 @@ class _Kind:
 
 _kinds: dict[str, _Kind] = {}
 _purgers: dict[str, Purger] = {}
+_files: ContextVar[list[str] | None] = ContextVar("purged_files", default=None)
 
 
 def register(name: str, collect: Collector, erase: Eraser, order: int = 50) -> None:
@@ -52,6 +56,14 @@ def register(name: str, collect: Collector, erase: Eraser, order: int = 50) -> N
 
 def register_purger(name: str, purger: Purger) -> None:
     _purgers[name] = purger
+
+
+def remove_file(key: str) -> None:
+    """Within a purger: delete this stored file (`core.uploads` storage) if the purge is kept."""
+    files = _files.get()
+    if files is None:
+        raise RuntimeError("remove_file() is for purgers, within purge()")
+    files.append(key)
 
 
 def kinds() -> list[str]:
@@ -72,8 +84,12 @@ def erase(user: Any, keep: bool) -> None:
 
 def purge(dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
     """Run every retention purger; {purger name: rows changed}. A dry run changes nothing."""
+    from engage.core.uploads import get_storage
+
     now = now or utcnow()
     counts: dict[str, int] = {}
+    files: list[str] = []
+    token = _files.set(files)
     nested = db.session.begin_nested()
     try:
         for name in sorted(_purgers):
@@ -82,10 +98,18 @@ def purge(dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
     except BaseException:
         nested.rollback()
         raise
+    finally:
+        _files.reset(token)
     if dry_run:
         nested.rollback()
-    else:
-        nested.commit()
+        return counts
+    nested.commit()
+    storage = get_storage()
+    for key in files:
+        try:
+            storage.delete(key)
+        except (ValueError, OSError):
+            pass  # already gone
     return counts
 
 

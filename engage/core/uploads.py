@@ -59,11 +59,12 @@ WEBP_QUALITY = 85
 _PARSERS = ("JPEG", "PNG", "WEBP")
 _ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
 
-CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp", "pdf": "application/pdf"}
-# Served by the public media route; other kinds (PDF documents) only by the route of the object
-# they belong to, which checks who may see them.
+CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp", "pdf": "application/pdf",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+# Served by the public media route; other kinds (PDF documents, export workbooks) only by the
+# route of the object they belong to, which checks who may see them.
 MEDIA_EXTENSIONS = ("jpg", "webp")
-KEY_RE = re.compile(r"\A[A-Za-z0-9_-]{32}\.(?:jpg|webp|pdf)\Z")
+KEY_RE = re.compile(r"\A[A-Za-z0-9_-]{32}\.(?:jpg|webp|pdf|xlsx)\Z")
 _KEY_TOKEN_BYTES = 24  # 24 random bytes -> 32 URL-safe characters, 192 bits
 
 MSG_EMPTY = _l("The file is empty. Please choose a photo.")
@@ -113,7 +114,7 @@ def check_key(key: str) -> str:
 
 
 def new_key(extension: str) -> str:
-    """A fresh, unguessable key with the given extension ('jpg', 'webp' or 'pdf')."""
+    """A fresh, unguessable key with the given extension ('jpg', 'webp', 'pdf' or 'xlsx')."""
     if extension not in CONTENT_TYPES:
         raise ValueError(f"unknown extension {extension!r}")
     return f"{secrets.token_urlsafe(_KEY_TOKEN_BYTES)}.{extension}"
@@ -254,7 +255,11 @@ def _encode(im: Image.Image, alpha: bool) -> bytes:
 
 def _open_checked(data: bytes) -> Image.Image:
     """The image opened (header parsed, no pixel decoded yet), or UploadError."""
-    from PIL import Image  # Pillow is loaded only where photos are read
+    from PIL import Image, ImageFile  # Pillow is loaded only where photos are read
+
+    # A truncated photo must fail to load. The flag is global to the process, and a library
+    # may turn it on at import (WeasyPrint does, for the PDFs of `exports.packs`).
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         im = Image.open(io.BytesIO(data), formats=_PARSERS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -34,6 +34,11 @@ def tables_for(process: Any, options: Any) -> list:
 
 
 def init_app(app) -> None:  # noqa: ANN001
-    from engage.exports import pack_routes, routes  # noqa: F401 (pack_routes adds to bp)
+    from engage.exports import (  # noqa: F401 (pack_routes adds to bp; background: a purger)
+        background,
+        models,
+        pack_routes,
+        routes,
+    )
 
     app.register_blueprint(routes.bp)

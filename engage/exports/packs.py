@@ -199,8 +199,15 @@ def write_pdf(html: str) -> bytes:
     """The PDF of a document's HTML. The pack's stylesheet is given from the disk, and nothing
     else is fetched (the document's own resources are inline SVG; any other URL a text might
     hold is refused rather than requested from the server)."""
+    from PIL import ImageFile
+
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     from weasyprint import CSS, HTML
     from weasyprint.urls import URLFetcher
+
+    # WeasyPrint's import lets Pillow load truncated images, for the whole process; photos
+    # uploaded to this worker must still be refused when truncated (core.uploads).
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
 
     fetcher = URLFetcher(allowed_protocols={"data"})
     return HTML(string=html, url_fetcher=fetcher).write_pdf(

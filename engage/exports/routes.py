@@ -4,27 +4,41 @@ GET shows the form (tables, format, separator, language, personal data with a re
 checks it and streams the file. Personal data is for the city's organisers only, with a reason,
 and only for tables that hold some; otherwise personal columns are left out and authors appear
 as "participant N". Every export is recorded in the audit log (action "export"); a refused one
-exports and records nothing.
+exports and records nothing. A workbook too large for a request is written in the background
+(`exports.background`): the POST then leads to the file's page, which offers it once ready.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from flask import Blueprint, Response, g, render_template, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from engage import exports
 from engage.cities.permissions import is_city_organiser, is_city_staff
 from engage.core import audit
 from engage.core.auth import requires
 from engage.core.forms import show_refusal
+from engage.core.tasks import after_commit
 from engage.core.tenancy import get_in_city_or_404
-from engage.exports import writers
+from engage.exports import background, writers
 from engage.exports.forms import ExportForm
+from engage.exports.models import ExportFile
 from engage.exports.tables import Options, Table
+from engage.extensions import db
 from engage.processes.models import Process
 
 bp = Blueprint("exports", __name__)
@@ -40,7 +54,8 @@ def process_in_city(process_slug: str) -> Process:
 
 def _page(process: Process, tables: list[Table], form: ExportForm, status: int = 200):  # noqa: ANN202
     return render_template("exports/export.html", process=process, form=form, tables=tables,
-                           may_personal=is_city_organiser(current_user, g.city)), status
+                           may_personal=is_city_organiser(current_user, g.city),
+                           files=background.recent(process, current_user)), status
 
 
 def _form(tables: list[Table]) -> ExportForm:
@@ -104,6 +119,13 @@ def download(city_slug: str, process_slug: str):  # noqa: ANN201
     names = ", ".join(table.name for table in chosen)
     audit.record(current_user, "export", "process", process.id, g.city.id,
                  f"{marker}{kind}: {names}" + (f" — {form.reason.data}" if personal else ""))
+    cells = background.needs_background(kind, chosen, personal)
+    if cells:
+        export = background.queue(process, current_user, chosen, personal, options.language,
+                                  cells)
+        after_commit("build_export", export.id)
+        return redirect(url_for("exports.export_file", city_slug=city_slug,
+                                process_slug=process_slug, file_id=export.id), 303)
     if kind == "csv":
         table = chosen[0]
         filename = f"{process.slug}-{table.name}.csv"
@@ -124,6 +146,42 @@ def download(city_slug: str, process_slug: str):  # noqa: ANN201
     response = Response(stream_with_context(_localised(make, options.language)),
                         content_type=CONTENT_TYPES[kind])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _file(process: Process, file_id: int) -> ExportFile:
+    export = db.session.scalar(select(ExportFile).where(ExportFile.id == file_id,
+                                                        ExportFile.process_id == process.id))
+    if export is None:
+        abort(404)
+    if not background.may_download(current_user, export):
+        abort(403)
+    return export
+
+
+@bp.get(BASE + "/files/<int:file_id>")
+@requires(is_city_staff)
+def export_file(city_slug: str, process_slug: str, file_id: int):  # noqa: ANN201
+    """A workbook written in the background: its state (the page refreshes itself while the
+    file is being written) and, once ready, its download link."""
+    process = process_in_city(process_slug)
+    export = _file(process, file_id)
+    return render_template("exports/export_file.html", process=process, export=export,
+                           available=background.content_available(export))
+
+
+@bp.get(BASE + "/files/<int:file_id>/download")
+@requires(is_city_staff)
+def download_file(city_slug: str, process_slug: str, file_id: int):  # noqa: ANN201
+    process = process_in_city(process_slug)
+    export = _file(process, file_id)
+    data = background.content(export)
+    if data is None:
+        abort(404)
+    response = Response(data, content_type=CONTENT_TYPES[export.format])
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

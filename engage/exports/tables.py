@@ -47,6 +47,9 @@ class Table:
     title: Any
     columns: list[Column]
     rows: Callable[[], Iterator[tuple]]
+    # How many rows (one cheap query), for the tables that can grow large: an XLSX export over
+    # EXPORT_BACKGROUND_CELLS cells is written in the background (`exports.background`).
+    count: Callable[[], int] | None = None
 
     @property
     def has_personal(self) -> bool:

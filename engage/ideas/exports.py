@@ -116,7 +116,13 @@ def ideas_table(process: Process, options: Options) -> Table:
             yield (*head, *counts, created_at, merged_into,
                    *_author_cells(options, author_id, name, email))
 
-    return Table("ideas", _l("Ideas"), columns, rows)
+    def count() -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(Idea)
+            .join(Contribution, Contribution.id == Idea.contribution_id)
+            .where(Idea.process_id == process.id, Contribution.status != "deleted")) or 0
+
+    return Table("ideas", _l("Ideas"), columns, rows, count)
 
 
 def votes_table(process: Process, options: Options) -> Table:
@@ -139,7 +145,12 @@ def votes_table(process: Process, options: Options) -> Table:
             yield (idea_id, options.author(user_id), labels.get(value, ""), value, voted_at,
                    email[0] if email else None)
 
-    return Table("votes", _l("Votes"), columns, rows)
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Vote)
+                                 .join(Idea, Idea.id == Vote.idea_id)
+                                 .where(Idea.process_id == process.id)) or 0
+
+    return Table("votes", _l("Votes"), columns, rows, count)
 
 
 def comments_table(process: Process, options: Options) -> Table:
@@ -168,7 +179,13 @@ def comments_table(process: Process, options: Options) -> Table:
             yield (number, idea_id, parent_id, body, status, created_at,
                    *_author_cells(options, author_id, name, email))
 
-    return Table("comments", _l("Comments"), columns, rows)
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Comment)
+                                 .join(Idea, Idea.id == Comment.idea_id)
+                                 .where(Idea.process_id == process.id,
+                                        Comment.deleted_at.is_(None))) or 0
+
+    return Table("comments", _l("Comments"), columns, rows, count)
 
 
 def build(process: Process, options: Options) -> list[Table]:

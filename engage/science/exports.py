@@ -110,7 +110,11 @@ def observations_table(process: Process, options: Options) -> Table:
                 return
             last = ids[-1]
 
-    return Table("observations", _l("Observations"), columns, rows)
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Observation)
+                                 .where(Observation.process_id == process_id)) or 0
+
+    return Table("observations", _l("Observations"), columns, rows, count)
 
 
 def build(process: Process, options: Options) -> list[Table]:
