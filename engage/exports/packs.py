@@ -23,6 +23,7 @@ authors of its published input, by stakeholder type.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,8 +168,11 @@ def qr_svg(url: str, title: str, scale: int = 3) -> Markup:
     """A QR code of `url` as an inline `<svg>` (error level M; no style attribute)."""
     import segno  # drawn only for packs and tickets: not loaded with every web worker
 
+    # No width or height, only a viewBox: the stylesheet sizes it (in mm) and it scales, never
+    # crops.
     svg = segno.make(url, error="m", micro=False).svg_inline(
-        scale=scale, border=2, dark="#000", light="#fff", title=title, svgclass="qr")
+        scale=scale, border=2, dark="#000", light="#fff", title=title, svgclass="qr",
+        omitsize=True)
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S704
 
 
@@ -184,11 +188,30 @@ def render(process: Process, options: PackOptions, for_pdf: bool = False) -> str
         wanted = {"pack": ("pack", "cards"), "cards": ("cards",), "poster": ("poster",)}
         sections = [section for section in sections
                     if section.part in wanted[options.document]]
-        return render_template(
+        html = render_template(
             f"exports/pack/{options.document}.html", process=process, options=options,
             sections=sections, participation=participation_table(process),
             process_url=process_url(process), generated_at=utcnow(), for_pdf=for_pdf,
             language=options.language, qr=qr_svg, format_number=format_number)
+        return _styled_charts(html) if for_pdf else html
+
+
+# WeasyPrint draws an inline <svg> on its own, without the page's stylesheet, so for the PDF
+# each chart carries its own copy of the chart rules (a browser reads them from pack.css; the
+# site's Content-Security-Policy forbids inline styles, so the HTML view never has them).
+_CHART = re.compile(r'(<svg class="(?:chart|swatch)[^"]*"[^>]*>)')
+_CHART_STYLE = (
+    "<style>text{font-size:11px;fill:#1b2a2f;font-family:'DejaVu Sans',sans-serif}"
+    ".fig{font-weight:700}.track{fill:#e6ecea}.bar{fill:#0b6e4f}"
+    ".axis{stroke:#4d5f66;stroke-width:1}"
+    + "".join(f".seg-{n}{{fill:{colour}}}" for n, colour in enumerate(
+        ("#0b6e4f", "#7fc8a9", "#123a63", "#e0a23b", "#8a4b00", "#a7c4e5", "#5b2a6e",
+         "#c9c9c9")))
+    + "</style>")
+
+
+def _styled_charts(html: str) -> str:
+    return _CHART.sub(lambda match: match.group(1) + _CHART_STYLE, html)
 
 
 def stylesheet_path() -> str:

@@ -8,11 +8,12 @@ moderators keep them clean, merge duplicates and say what became of each one.
 
 def init_app(app) -> None:  # noqa: ANN001
     from engage.cities.themes import theme_label
-    from engage.ideas import (  # noqa: F401  (citations, exports: register)
+    from engage.ideas import (  # noqa: F401  (citations, exports, pack: register)
         citations,
         exports,
         follow,
         owndata,
+        pack,
         routes,
     )
 

@@ -156,3 +156,13 @@ def test_drawing_a_pdf_leaves_truncated_photos_refused(app, process):  # noqa: A
     with app.test_request_context():
         packs.write_pdf(packs.render(process, packs.PackOptions(language="en"), for_pdf=True))
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_charts_carry_their_colours_into_the_pdf_only(app, process, make_idea):  # noqa: ANN001
+    make_idea(process)
+    with app.test_request_context():
+        browser = packs.render(process, packs.PackOptions(language="en"))
+        printed = packs.render(process, packs.PackOptions(language="en"), for_pdf=True)
+    assert '<svg class="chart"' in browser and "<style>" not in browser  # CSP: no inline style
+    charts = printed.count('<svg class="chart"')
+    assert charts >= 1 and printed.count("<style>.track") + printed.count("<style>text") == charts
