@@ -14,6 +14,7 @@ def init_app(app) -> None:  # noqa: ANN001
         exports,  # noqa: F401  (registers)
         moderation,
         owndata,  # noqa: F401  (registers)
+        pack,  # noqa: F401  (registers)
         paper,
         respond,
         routes,

@@ -14,13 +14,14 @@ attachments), `checkin` (the door), `api` (open data), `demo`.
 
 def init_app(app) -> None:  # noqa: ANN001
     """Register the living-lab blueprints (the models come with them)."""
-    from engage.livinglabs import (  # noqa: F401  (citations, exports: register)
+    from engage.livinglabs import (  # noqa: F401  (citations, exports, pack: register)
         checkin,
         citations,
         exports,
         manage,
         outcome,
         owndata,
+        pack,
         routes,
     )
 

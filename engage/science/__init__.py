@@ -17,6 +17,7 @@ def init_app(app) -> None:  # noqa: ANN001
         exports,
         models,
         owndata,
+        pack,
         versions,
     )
     from engage.science.routes import bp as science_bp
