@@ -193,7 +193,7 @@ def render(process: Process, options: PackOptions, for_pdf: bool = False) -> str
             sections=sections, participation=participation_table(process),
             process_url=process_url(process), generated_at=utcnow(), for_pdf=for_pdf,
             language=options.language, qr=qr_svg, format_number=format_number)
-        return _styled_charts(html) if for_pdf else html
+        return styled_charts(html) if for_pdf else html
 
 
 # WeasyPrint draws an inline <svg> on its own, without the page's stylesheet, so for the PDF
@@ -210,7 +210,7 @@ _CHART_STYLE = (
     + "</style>")
 
 
-def _styled_charts(html: str) -> str:
+def styled_charts(html: str) -> str:
     return _CHART.sub(lambda match: match.group(1) + _CHART_STYLE, html)
 
 

@@ -1,7 +1,9 @@
 """The Climate City Contract's public pages, on the synthesis blueprint: the contract in its
 three parts (commitments with the stakeholders' pledges, the action plan by domain, the
 investment plan), each action with the citizens' input behind it, "you said, we did", and the
-pledges: signing one, its page, its progress reports and its withdrawal by the signer.
+pledges: signing one, its page, its progress reports and its withdrawal by the signer; and the
+contract as a document (`contract_export`): a printable page, a PDF and a Word file, in Romanian
+or English.
 
 Anybody reads a published contract; before it is published only the city's staff see it (with a
 "draft" banner), everybody else gets a 404. The organisers' pages are in `contract_manage`.
@@ -13,14 +15,14 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from flask import abort, flash, g, render_template, request, url_for
+from flask import Response, abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from engage.accounts.models import STAKEHOLDER_TYPES
-from engage.core import citations
+from engage.core import audit, citations
 from engage.core.auth import login_required, public
 from engage.core.forms import form_status, show_refusal
 from engage.core.htmx import redirect_after_post
@@ -30,6 +32,7 @@ from engage.core.pagecache import cached_page
 from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import db, limiter
 from engage.synthesis import contract as contracts
+from engage.synthesis import contract_export
 from engage.synthesis.forms import PledgeForm, PledgeProgressForm
 from engage.synthesis.models import (
     ACTION_LEVERS,
@@ -49,6 +52,8 @@ from engage.synthesis.models import (
 from engage.synthesis.routes import bp
 
 PLEDGE_LIMIT = "10 per minute;40 per hour"  # signing, reporting, withdrawing: per person
+# A PDF takes WeasyPrint a second or more: per person (or address), the page and Word file free.
+PDF_LIMIT = "6 per minute;60 per hour"
 EXCERPT_MAX = 220
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+", re.MULTILINE)
 SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
@@ -191,6 +196,50 @@ def contract_action(city_slug: str, action_id: int):  # noqa: ANN201
         "synthesis/contract/action.html", contract=contract, action=action, evidence=item,
         bases=bases, pledges=pledges, description=description,
         description_html=render_markdown(description.text))
+
+
+# ---------------------------------------------------------------- the contract as a document
+
+
+def _not_pdf() -> bool:
+    return request.args.get("format", "html") != "pdf"
+
+
+def _bad_choice(title: str, text: str):  # noqa: ANN202
+    return render_template("errors/error.html", code=422, title=title, text=text), 422
+
+
+@bp.get("/<city_slug>/contract/document")
+@public
+@cached_page
+@limiter.limit(PDF_LIMIT, key_func=_rate_key, exempt_when=_not_pdf)
+def contract_document(city_slug: str):  # noqa: ANN201
+    """The contract as a document: `language` ro|en (default: the visitor's), `format` html (a
+    page laid out for printing), pdf or word (Word-compatible HTML, `.doc`), both downloaded.
+    Who may see the contract may download it; a draft's export is recorded in the audit log."""
+    contract = _contract()
+    language = request.args.get("language") or current_language()
+    kind = request.args.get("format") or "html"
+    if language not in contract_export.LANGUAGES:
+        return _bad_choice(_("Unknown language"), _(
+            "The contract is available in Romanian (language=ro) and English (language=en)."))
+    if kind not in contract_export.FORMATS:
+        return _bad_choice(_("Unknown format"), _(
+            "The contract is available as a page (format=html), a PDF (format=pdf) or a Word "
+            "document (format=word)."))
+    if contract.status != "published":
+        # A fixed, untranslated marker, as for the other exports.
+        audit.record(current_user, "export", "contract", contract.id, g.city.id,
+                     f"[anonymised] {kind}: contract draft ({language})")
+    body = contract_export.render(contract, g.city, language, kind)
+    response = Response(body, content_type="application/pdf" if kind == "pdf"
+                        else "text/html; charset=utf-8")
+    if kind != "html":
+        name = contract_export.filename(g.city, language, kind)
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if contract.status != "published":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # ---------------------------------------------------------------- you said, we did
