@@ -22,7 +22,7 @@ PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 LANGUAGES := ro en
 
-.PHONY: help install run test test-postgres browser lint messages translations bench bench-ideas bench-consultations clean
+.PHONY: help install pdf-libraries run test test-postgres browser lint messages translations bench bench-ideas bench-consultations clean
 
 help:
 	@echo "make run             install, migrate, load demo data, serve http://127.0.0.1:$(PORT)"
@@ -36,7 +36,21 @@ help:
 
 # ------------------------------------------------------------------ installation
 
-install: $(PY_STAMP) $(VENDOR_FILES) $(MO_FILES)
+install: $(PY_STAMP) $(VENDOR_FILES) $(MO_FILES) pdf-libraries
+
+# WeasyPrint (the PDFs of workshop packs and of the contract) draws text with Pango, a system
+# library, and needs a font with ș and ț; install them when they are missing and we may.
+pdf-libraries:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	      fonts-dejavu-core; \
+	  else \
+	    echo "note: Pango is missing (apt-get install libpango-1.0-0 libpangoft2-1.0-0" \
+	         "fonts-dejavu-core as root): PDFs cannot be drawn"; \
+	  fi; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
