@@ -152,17 +152,19 @@ def upsert(model: type, key: dict[str, Any], values: dict[str, Any]) -> None:
     db.session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
-def increment(model: type, key: dict[str, Any], column: str, session: Any = None) -> None:
+def increment(model: type, key: dict[str, Any], column: str, session: Any = None,
+              also: dict[str, Any] | None = None) -> None:
     """Add one to `column` of the row with primary key `key`, or insert that row with `column`
     at 1 and the model's defaults elsewhere: one `INSERT ... ON CONFLICT DO UPDATE`, so
-    simultaneous calls never lose a count nor fail on the key. In `session` if given, else in
-    the application's."""
+    simultaneous calls never lose a count nor fail on the key. `also`: other columns set to
+    these values either way. In `session` if given, else in the application's."""
     from engage.extensions import db
 
-    statement = _insert_for(model, session).values(**key, **{column: 1})
+    also = also or {}
+    statement = _insert_for(model, session).values(**key, **{column: 1}, **also)
     current = model.__table__.c[column]
     (session or db.session).execute(statement.on_conflict_do_update(
-        index_elements=list(key), set_={column: current + 1}))
+        index_elements=list(key), set_={column: current + 1, **also}))
 
 
 def insert_ignoring_duplicates(model: type, rows: list[dict[str, Any]]) -> None:

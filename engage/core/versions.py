@@ -4,7 +4,8 @@ request reads anyway instead of aggregating on every request (consultation resul
 map and charts).
 
 A feature declares a `Version` (the settings model whose row holds the counter, keyed by
-`process_id`, and the counter's column) and a `process_of(session, obj, deleted)` function that
+`process_id`, the counter's column, and optionally a column stamped with the time of each raise,
+for the open data's Last-Modified) and a `process_of(session, obj, deleted)` function that
 says which process a new, changed or deleted ORM object concerns (None: not this version's
 business). Changes that go around the unit of work (UPDATE/DELETE statements) must call
 `version.changed(process_id)` themselves.
@@ -23,18 +24,20 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from engage.core.db import increment
+from engage.core.db import increment, utcnow
 
 ProcessOf = Callable[[Session, Any, bool], "int | None"]
 _VERSIONS: list[Version] = []
 
 
 class Version:
-    def __init__(self, name: str, model: type, column: str, process_of: ProcessOf) -> None:
+    def __init__(self, name: str, model: type, column: str, process_of: ProcessOf,
+                 changed_at: str | None = None) -> None:
         self.name = name
         self.model = model
         self.column = column
         self.process_of = process_of
+        self.changed_at = changed_at  # a column stamped with the time of each raise, if any
         self._key = f"version:{name}"
         _VERSIONS.append(self)
 
@@ -47,8 +50,10 @@ class Version:
         session.info.setdefault(self._key, set()).add(process_id)
 
     def _raise(self, session: Session) -> None:
+        also = {self.changed_at: utcnow()} if self.changed_at else None
         for process_id in sorted(session.info.pop(self._key, None) or ()):
-            increment(self.model, {"process_id": process_id}, self.column, session=session)
+            increment(self.model, {"process_id": process_id}, self.column, session=session,
+                      also=also)
 
     def _forget(self, session: Session) -> None:
         session.info.pop(self._key, None)

@@ -36,6 +36,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
@@ -45,6 +46,7 @@ from sqlalchemy import func
 
 from engage.api import openapi
 from engage.api.blueprint import bp
+from engage.api.http import last_modified
 from engage.core.auth import public
 from engage.core.uploads import photo_url
 from engage.exports.tables import neutralise as shared_neutralise
@@ -100,8 +102,26 @@ def _etag(kind: str, process: Process, settings: ScienceSettings | None, *key: A
                         usedforsecurity=False).hexdigest()
 
 
-def _not_modified(tag: str) -> Response | None:
-    if request.if_none_match.contains(tag):
+def _changed_at(process: Process, settings: ScienceSettings | None) -> datetime | None:
+    """When the campaign's open data last changed: its data version's last raise, or the
+    process's own change (title, dates, status), whichever is later; UTC, whole seconds."""
+    known = [value.replace(tzinfo=UTC) if value.tzinfo is None else value
+             for value in (settings.data_changed_at if settings else None, process.updated_at)
+             if value is not None]
+    return max(known).replace(microsecond=0) if known else None
+
+
+def _not_modified(tag: str, process: Process, settings: ScienceSettings | None
+                  ) -> Response | None:
+    """304 when the client's copy is current: by its ETag, or else by its date (these answers
+    stream, so the shared `api.http.finish` cannot compare them afterwards). Either way the
+    answer carries Last-Modified (`last_modified`)."""
+    changed = _changed_at(process, settings)
+    last_modified(changed)
+    since = request.if_modified_since
+    if request.if_none_match.contains(tag) or (
+            not request.if_none_match and since is not None and changed is not None
+            and changed <= since):
         response = Response(status=304)
         response.set_etag(tag)
         return response
@@ -261,7 +281,7 @@ def _export(kind: str, process_id: int) -> _Export | Response:
     except mapdata.MapQueryError as problem:
         return _bad_request(problem.message)
     tag = _etag(kind, process, settings, filters.key(), statuses, language)
-    unchanged = _not_modified(tag)
+    unchanged = _not_modified(tag, process, settings)
     if unchanged is not None:
         return unchanged
     fields = _export_fields(process)
@@ -406,7 +426,7 @@ QUALITY_TEXT = {
 def process_observations_metadata(process_id: int):  # noqa: ANN201
     process, settings = _campaign(process_id)
     tag = _etag("metadata", process, settings)
-    unchanged = _not_modified(tag)
+    unchanged = _not_modified(tag, process, settings)
     if unchanged is not None:
         return unchanged
     conditions = mapdata.visible_conditions(process, mapdata.DEFAULT_STATUSES,

@@ -151,6 +151,7 @@ class ScienceSettings(ProcessScoped, db.Model):
     pseudonym_key: Mapped[str] = mapped_column(String(64), default="")
     # Raised by every committed change the public map and charts show (see services).
     data_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    data_changed_at: Mapped[datetime | None]  # when data_version was last raised
 
     process: Mapped[Process] = relationship()
 

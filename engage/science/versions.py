@@ -37,7 +37,8 @@ def _process_of(session: Session, obj: Any, deleted: bool) -> int | None:
     return None
 
 
-DATA = Version("science_data", ScienceSettings, "data_version", _process_of)
+DATA = Version("science_data", ScienceSettings, "data_version", _process_of,
+               changed_at="data_changed_at")
 
 
 def data_changed(process_id: int, session: Session | None = None) -> None:

@@ -85,7 +85,7 @@ def test_romanian_plural_forms_and_comma_below():
 # language, typographic symbols.
 ALLOWED_TEXT = {"engage", "English", "Română", "◎", "·", "—", "–", "*", "→", "←", "(ro)", "(en)",
                 # file formats keep their names in every language
-                "GeoJSON", "CSV", "JSON", "XLSX"}
+                "GeoJSON", "CSV", "JSON", "XLSX", "PDF"}
 TRANSLATED_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "data-confirm"}
 JINJA = re.compile(
     r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S

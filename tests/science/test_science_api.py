@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -238,6 +238,31 @@ def test_etags(client, campaign, observed):
     answer = client.get(url(campaign, "observations.geojson"), headers={"If-None-Match": tag})
     assert answer.status_code == 200
     answer.close()
+
+
+def test_last_modified_and_304_by_date(client, campaign, observed):  # noqa: ANN001
+    settings = db.session.get(ScienceSettings, campaign.id)
+    assert settings.data_changed_at is not None  # stamped with the version's last raise
+    for name in ("observations.geojson", "observations.csv", "metadata.json"):
+        answer = client.get(url(campaign, name))
+        modified = answer.headers["Last-Modified"]
+        answer.close()
+        assert answer.last_modified == max(
+            settings.data_changed_at, campaign.updated_at).replace(microsecond=0, tzinfo=UTC)
+        unchanged = client.get(url(campaign, name), headers={"If-Modified-Since": modified})
+        assert unchanged.status_code == 304  # (werkzeug drops Last-Modified from a 304)
+    # A copy older than the last change is sent again, and a new observation moves the date.
+    from werkzeug.http import http_date
+
+    before = http_date(answer.last_modified - timedelta(seconds=1))
+    answer = client.get(url(campaign, "observations.geojson"),
+                        headers={"If-Modified-Since": before})
+    assert answer.status_code == 200
+    answer.close()
+    stamped = settings.data_changed_at
+    add_observation(campaign, lat=44.41)
+    db.session.refresh(settings)
+    assert settings.data_changed_at > stamped
 
 
 def test_404s(client, campaign, make_process, city):
