@@ -54,6 +54,14 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.email_verified_at is not None
 
     @property
+    def shown_name(self) -> str:
+        """The name pages show for this person: a deleted account's stored name is a fixed
+        placeholder, shown as "former participant" in the reader's language."""
+        if self.deleted_at is not None:
+            return str(_l("former participant"))
+        return self.display_name
+
+    @property
     def stakeholder_label(self) -> str:
         return str(STAKEHOLDER_TYPES.get(self.stakeholder_type, self.stakeholder_type))
 

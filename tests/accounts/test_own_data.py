@@ -321,3 +321,20 @@ def test_the_confirmation_page(client, login_as, world):
     page = client.get("/account/delete").get_data(as_text=True)
     assert "former participant" in page and 'name="current_password"' in page
     assert client.get("/account/delete").status_code == 200
+
+
+@pytest.mark.parametrize("language, shown", [("ro", "de un fost participant"),
+                                             ("en", "by a former participant")])
+def test_kept_contributions_show_a_former_participant_in_the_readers_language(
+        app, client, login_as, world, language, shown):  # noqa: ANN001
+    person, idea = world["person"], world["idea"]
+    assert _delete(client, login_as, person).status_code in (200, 302, 303)
+    client.delete_cookie("session")
+    client.set_cookie("lang", language)
+    page = client.get(f"/{world['city'].slug}/ideas/{idea.id}").get_data(as_text=True)
+    assert shown in page and NAME not in page
+    db.session.refresh(person)
+    assert f"by {person.display_name}" not in page  # the stored placeholder is not a name
+    with app.test_request_context(headers={"Cookie": f"lang={language}"}):
+        assert person.shown_name == {"ro": "fost participant",
+                                     "en": "former participant"}[language]
