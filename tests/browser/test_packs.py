@@ -48,14 +48,48 @@ def test_download_the_pack_and_open_it(page, live_server, tmp_path):  # noqa: AN
     assert len(pages) >= 3  # the cover, the results, the idea cards
 
 
-def test_idea_cards_print_preview_at_a4(page, live_server):  # noqa: ANN001
+@pytest.fixture(scope="module")
+def nine_ideas(live_server):  # noqa: ANN001, ANN201
+    """A process of its own in the live server's database, with nine published ideas: three
+    sheets, the last one with a single card."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from engage.accounts.models import User
+    from engage.cities.models import City
+    from engage.core.db import utcnow
+    from engage.extensions import db
+    from engage.ideas import services
+    from engage.processes.models import Process
+
+    with live_server.app.app_context():
+        city = db.session.scalar(select(City).where(City.slug == CITY))
+        author = db.session.scalar(select(User).where(User.email == "cetatean@engage.test"))
+        process = Process(city_id=city.id, kind="ideas", slug="carduri-atelier",
+                          title_ro="Idei pentru atelier", title_en="Ideas for the workshop",
+                          description_ro="", description_en="", themes=["mobility"],
+                          opens_at=utcnow() - timedelta(days=3), closes_at=None,
+                          status="published")
+        db.session.add(process)
+        db.session.flush()
+        for number in range(9):
+            idea = services.submit_idea(process, author, f"Ideea de atelier numărul {number + 1}",
+                                        "Un text scurt despre idee. " * (number + 1),
+                                        "mobility", "ro")
+            idea.contribution.status = "published"
+        db.session.commit()
+    return "carduri-atelier"
+
+
+def test_idea_cards_print_preview_at_a4(page, live_server, nine_ideas):  # noqa: ANN001
     base = live_server.url
     _log_in(page, base, "admin@engage.test")
     page.set_viewport_size({"width": 1000, "height": 1400})
-    page.goto(f"{base}/{CITY}/manage/processes/{PROCESS}/pack/document?document=cards"
+    page.goto(f"{base}/{CITY}/manage/processes/{nine_ideas}/pack/document?document=cards"
               "&language=ro&format=html&cards=48")
     cards = page.locator(".idea-card").count()
-    assert cards >= 5  # the demo's published ideas: more than one sheet
+    assert cards == 9
     page.emulate_media(media="print")
     sheets = page.locator(".card-sheet")
     assert sheets.count() == math.ceil(cards / 4)
