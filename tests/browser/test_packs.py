@@ -109,3 +109,32 @@ def test_idea_cards_print_preview_at_a4(page, live_server, nine_ideas):  # noqa:
     for number, text in enumerate(pages):
         for title in titles[4 * number: 4 * number + 4]:
             assert " ".join(title.split())[:20] in text
+
+
+@pytest.mark.parametrize("document", ["pack", "cards", "poster"])
+def test_the_documents_read_on_a_phone(page, live_server, document):  # noqa: ANN001
+    """As a web page (before printing) each document is axe-clean and fits 360 px."""
+    base = live_server.url
+    _log_in(page, base, "admin@engage.test")
+    page.goto(f"{base}/{CITY}/manage/processes/{PROCESS}/pack/document?document={document}"
+              "&language=ro&format=html&cards=48")
+    assert page.locator("h1").count() >= 1
+    _assert_clean(page)
+
+
+@pytest.mark.parametrize("language", ["ro", "en"])
+def test_the_contract_document_reads_on_a_phone_and_downloads(page, live_server, language,  # noqa: ANN001
+                                                              tmp_path):
+    """The published contract as a printable page (axe-clean at 360 px), its PDF downloaded
+    from it and opened."""
+    base = live_server.url
+    page.goto(f"{base}/{CITY}/contract/document?language={language}&format=html")
+    assert page.locator("h1").count() >= 1
+    _assert_clean(page)
+    with page.expect_download() as waiting:
+        page.locator(f"a[href*='language={language}'][href*='format=pdf']").first.click()
+    path = tmp_path / waiting.value.suggested_filename
+    waiting.value.save_as(path)
+    assert path.name == f"contract-{CITY}-{language}.pdf"
+    _pages, text = _text(path.read_bytes())
+    assert ("Contractul climatic" if language == "ro" else "Climate City Contract") in text
