@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from engage import exports
 from engage.accounts.models import User
 from engage.cities.themes import theme_label
 from engage.exports.tables import Column, Options, Table
 from engage.extensions import db
+from engage.ideas import queries
 from engage.ideas.models import (
     CHANNELS,
     PROGRESS_STATUSES,
@@ -85,13 +86,7 @@ def ideas_table(process: Process, options: Options) -> Table:
         query = select().select_from(Idea).join(Contribution,
                                                  Contribution.id == Idea.contribution_id)
         if agree:
-            votes = (select(Vote.idea_id,
-                            func.sum(case((Vote.value == 1, 1), else_=0)).label("agree"),
-                            func.sum(case((Vote.value == -1, 1), else_=0)).label("disagree"),
-                            func.sum(case((Vote.value == 0, 1), else_=0)).label("passes"))
-                     .join(Idea, Idea.id == Vote.idea_id)
-                     .where(Idea.process_id == process.id)
-                     .group_by(Vote.idea_id).subquery())
+            votes = queries.vote_counts(process)
             selected += [func.coalesce(votes.c.agree, 0), func.coalesce(votes.c.disagree, 0),
                          func.coalesce(votes.c.passes, 0)]
             query = query.outerjoin(votes, votes.c.idea_id == Idea.id)

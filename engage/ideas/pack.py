@@ -16,7 +16,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal_column, select, union_all
+from sqlalchemy import and_, func, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 
 from engage.accounts.models import User
@@ -25,6 +25,7 @@ from engage.core.markdown import stored_or_rendered
 from engage.exports import packs
 from engage.exports.packs import PackOptions, Participation, Section
 from engage.extensions import db
+from engage.ideas import queries
 from engage.ideas.models import PROGRESS_STATUSES, Comment, Idea, Support, Vote
 from engage.ideas.queries import published_condition
 from engage.ideas.services import settings_for
@@ -139,13 +140,7 @@ def top_ideas(process: Process, limit: int, *, theme: str | None = None,
              .where(_published_idea(process)))
     order: list[Any] = [Idea.support_count.desc()]
     if agree:
-        votes = (select(Vote.idea_id,
-                        func.sum(case((Vote.value == 1, 1), else_=0)).label("agree"),
-                        func.sum(case((Vote.value == -1, 1), else_=0)).label("disagree"),
-                        func.sum(case((Vote.value == 0, 1), else_=0)).label("passes"))
-                 .join(Idea, Idea.id == Vote.idea_id)
-                 .where(Idea.process_id == process.id)
-                 .group_by(Vote.idea_id).subquery())
+        votes = queries.vote_counts(process)
         agreed = func.coalesce(votes.c.agree, 0)
         query = (query.add_columns(agreed, func.coalesce(votes.c.disagree, 0),
                                    func.coalesce(votes.c.passes, 0))

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, cast, func, or_, select, true
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from engage.core import search
@@ -365,3 +365,15 @@ def map_centre(process: Process) -> tuple[float, float] | None:
         .where(Idea.process_id == process.id, Idea.place_lat.is_not(None))
     ).one()
     return (float(row[0]), float(row[1])) if row[0] is not None else None
+
+
+def vote_counts(process: Process):  # noqa: ANN201
+    """The subquery of each idea's agree, disagree and pass votes in an agree-mode process
+    (columns idea_id, agree, disagree, passes), to join on the ideas."""
+    return (select(Vote.idea_id,
+                   func.sum(case((Vote.value == 1, 1), else_=0)).label("agree"),
+                   func.sum(case((Vote.value == -1, 1), else_=0)).label("disagree"),
+                   func.sum(case((Vote.value == 0, 1), else_=0)).label("passes"))
+            .join(Idea, Idea.id == Vote.idea_id)
+            .where(Idea.process_id == process.id)
+            .group_by(Vote.idea_id).subquery())

@@ -152,18 +152,21 @@ def document_locale(language: str) -> Iterator[None]:
 
 
 def money(value: float | None) -> str:
+    """An amount of euros in the page's language: "18.500.000 EUR" in Romanian."""
     if value is None:
         return "–"
     return _("%(amount)s EUR", amount=format_number(value, 0))
 
 
 def tonnes(value: float | None) -> str:
+    """Tonnes of CO₂e per year: "4.200 t CO₂e/an" in Romanian."""
     if value is None:
         return "–"
     return _("%(amount)s t CO₂e/yr", amount=format_number(value, 1))
 
 
 def co2e(value: float | None) -> str:
+    """A city's yearly emissions, in whole tonnes of CO₂e."""
     if value is None:
         return "–"
     return _("%(amount)s t CO₂e", amount=format_number(value, 0))

@@ -33,6 +33,7 @@ from engage.core.tenancy import get_in_city_or_404
 from engage.extensions import db, limiter
 from engage.synthesis import contract as contracts
 from engage.synthesis import contract_export
+from engage.synthesis.contract_export import co2e, money, tonnes
 from engage.synthesis.forms import PledgeForm, PledgeProgressForm
 from engage.synthesis.models import (
     ACTION_LEVERS,
@@ -61,27 +62,6 @@ MARKUP = re.compile(r"[*_`#>|~]+|!?\[([^\]]*)\]\([^)]*\)")
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def money(value: float | None) -> str:
-    """An amount of euros in the page's language: "18.500.000 EUR" in Romanian."""
-    if value is None:
-        return "–"
-    return _("%(amount)s EUR", amount=format_number(value, 0))
-
-
-def tonnes(value: float | None) -> str:
-    """Tonnes of CO₂e per year: "4.200 t CO₂e/an" in Romanian."""
-    if value is None:
-        return "–"
-    return _("%(amount)s t CO₂e/yr", amount=format_number(value, 1))
-
-
-def co2e(value: float | None) -> str:
-    """A city's yearly emissions, in whole tonnes of CO₂e."""
-    if value is None:
-        return "–"
-    return _("%(amount)s t CO₂e", amount=format_number(value, 0))
 
 
 def excerpt(version: SummaryVersion, limit: int = EXCERPT_MAX) -> tuple[str, str]:

@@ -6,13 +6,12 @@ The pack page itself is axe-clean at 360 px."""
 
 from __future__ import annotations
 
-import io
 import math
 
 import pytest
-from pypdf import PdfReader
 
 from tests.browser.test_pages import _assert_clean, _log_in
+from tests.packs import pdf_pages
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +21,7 @@ MM = 96 / 25.4  # CSS pixels per millimetre
 
 
 def _text(data: bytes) -> tuple[list[str], str]:
-    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+    pages = pdf_pages(data)
     return pages, " ".join(pages)
 
 

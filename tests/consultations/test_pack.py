@@ -6,17 +6,15 @@ constant number of statements."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from flask_babel import force_locale
-from pypdf import PdfReader
 
 from engage.consultations import pack, results
 from engage.consultations.models import ConsultationSettings
 from engage.exports import packs
 from engage.extensions import db
 from tests.consultations.test_results import add_response
+from tests.packs import document, pdf_text
 
 
 @pytest.fixture(autouse=True)
@@ -31,18 +29,6 @@ def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
     user = make_user(display_name="Organiser Olga")
     make_role(user, city, "organiser")
     return user
-
-
-def document(client, process, **args):  # noqa: ANN001, ANN003, ANN201
-    query = {"document": "pack", "language": "en", "format": "html", "cards": "48"}
-    query.update(args)
-    return client.get(f"/{process.city.slug}/manage/processes/{process.slug}/pack/document",
-                      query_string=query)
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def respond(process, q, count, **fields):  # noqa: ANN001, ANN003

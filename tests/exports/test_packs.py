@@ -4,31 +4,23 @@ to a pack is tested with the kind (tests/<kind>/test_pack.py)."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from engage.core.audit import ModerationAction
 from engage.exports import packs
 from engage.extensions import db
 from engage.processes.models import Contribution
+from tests.packs import document, pdf_pages
 
 
 def base(process) -> str:  # noqa: ANN001
     return f"/{process.city.slug}/manage/processes/{process.slug}/pack"
 
 
-def document(client, process, **args):  # noqa: ANN001, ANN003, ANN201
-    query = {"document": "pack", "language": "en", "format": "html", "cards": "48"}
-    query.update(args)
-    return client.get(base(process) + "/document", query_string=query)
-
-
 def pdf_text(data: bytes) -> tuple[int, str]:
-    reader = PdfReader(io.BytesIO(data))
-    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+    pages = pdf_pages(data)
+    return len(pages), " ".join(pages)
 
 
 def test_the_page_offers_the_documents(client, login_as, organiser, process):  # noqa: ANN001

@@ -5,19 +5,18 @@ in English and Romanian and as PDF."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 from flask import g
 from flask_babel import force_locale
-from pypdf import PdfReader
 
 from engage.exports import packs
 from engage.exports.packs import PackOptions
 from engage.extensions import db
 from engage.ideas import pack, services
 from engage.ideas.models import IdeasSettings, Support, Vote
+from tests.packs import document, pdf_pages
 
 
 @pytest.fixture
@@ -238,11 +237,11 @@ def test_a_constant_number_of_queries(app, process, make_user, make_idea, count_
 
     def measure() -> list[int]:
         found = []
-        for document in ("pack", "cards", "poster"):
+        for name in ("pack", "cards", "poster"):
             db.session.expire_all()
             g.pop("ideas_settings", None)
             with app.test_request_context(), count_queries() as counted:
-                packs.render(process, PackOptions(document=document, language="en"))
+                packs.render(process, PackOptions(document=name, language="en"))
             found.append(counted.n)
         return found
 
@@ -260,16 +259,6 @@ def test_a_constant_number_of_queries(app, process, make_user, make_idea, count_
 
 
 # ---------------------------------------------------------------- through the client
-
-
-def base(process) -> str:  # noqa: ANN001
-    return f"/{process.city.slug}/manage/processes/{process.slug}/pack/document"
-
-
-def document(client, process, **args):  # noqa: ANN001, ANN003, ANN201
-    query = {"document": "pack", "language": "en", "format": "html", "cards": "48"}
-    query.update(args)
-    return client.get(base(process), query_string=query)
 
 
 def test_the_pack_in_english_and_romanian(client, login_as, organiser, process, make_idea):  # noqa: ANN001, E501
@@ -294,12 +283,12 @@ def test_the_cards_pdf_four_to_a_page(client, login_as, organiser, process, make
     login_as(client, organiser)
     response = document(client, process, document="cards", format="pdf")
     assert response.status_code == 200 and response.content_type == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.data))
-    assert len(reader.pages) == 3
-    first = " ".join(reader.pages[0].extract_text().split())
+    pages = pdf_pages(response.data)
+    assert len(pages) == 3
+    first = pages[0]
     assert all(f"Idea {n}" in first for n in range(4))
     assert not any(f"Idea {n}" in first for n in range(4, 9))
-    last = " ".join(reader.pages[2].extract_text().split())
+    last = pages[2]
     assert "Idea 8" in last
 
 

@@ -6,16 +6,15 @@ organiser's client in English and Romanian and as PDF, and a constant number of 
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
-from pypdf import PdfReader
 
 from engage.core.db import utcnow
 from engage.exports import packs
 from engage.livinglabs import pack
+from tests.packs import document, pdf_text
 
 DEC_10 = datetime(2031, 12, 10, 8, 0, tzinfo=UTC)  # 10:00 in Bucharest (winter time)
 JUN_3 = datetime(2031, 6, 3, 14, 30, tzinfo=UTC)  # 17:30 in Bucharest (summer time)
@@ -56,18 +55,6 @@ def registered(lab, make_session, make_registration, make_user, make_process, ci
     other = make_session(process=make_process(city, kind="livinglab"))
     make_registration(other, stakeholder_type="other", status="attended")
     return {"december": december, "june": june, "cancelled": cancelled}
-
-
-def document(client, process, **args):  # noqa: ANN001, ANN003, ANN201
-    query = {"document": "pack", "language": "en", "format": "html", "cards": "48"}
-    query.update(args)
-    return client.get(f"/{process.city.slug}/manage/processes/{process.slug}/pack/document",
-                      query_string=query)
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 # ---------------------------------------------------------------- participation

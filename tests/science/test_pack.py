@@ -6,15 +6,14 @@ Romanian and as PDF, and a constant number of statements."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 
 import pytest
 from flask_babel import force_locale
-from pypdf import PdfReader
 
 from engage.exports import packs
 from engage.science import pack, stats
+from tests.packs import document, pdf_text
 from tests.science.conftest import add_observation
 
 MAY_2 = datetime(2026, 5, 2, 9, 0, tzinfo=UTC)
@@ -56,18 +55,6 @@ def observed(campaign, protocol, make_user, make_process, city):  # noqa: ANN001
     add_observation(other, make_user(stakeholder_type="public_authority"),
                     observed_at=datetime(2026, 6, 30, tzinfo=UTC))
     return protocol
-
-
-def document(client, process, **args):  # noqa: ANN001, ANN003, ANN201
-    query = {"document": "pack", "language": "en", "format": "html", "cards": "48"}
-    query.update(args)
-    return client.get(f"/{process.city.slug}/manage/processes/{process.slug}/pack/document",
-                      query_string=query)
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def test_observers_by_stakeholder_type(app, campaign, observed):  # noqa: ANN001

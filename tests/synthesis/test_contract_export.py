@@ -6,20 +6,20 @@ of queries whatever the size of the contract."""
 
 from __future__ import annotations
 
-import io
 import re
 from html.parser import HTMLParser
 
 import pytest
 from markupsafe import Markup
-from pypdf import PdfReader
 from sqlalchemy import select
 
 from engage.core.audit import ModerationAction
 from engage.extensions import db
-from engage.ideas import services as ideas
 from engage.synthesis import contract as contracts
-from engage.synthesis import contract_export, summaries
+from engage.synthesis import contract_export
+from tests.packs import pdf_pages
+from tests.synthesis.test_contract_pages import _action, published_summary
+from tests.synthesis.test_contract_pages import make_contract as make_pages_contract
 
 
 @pytest.fixture
@@ -28,27 +28,16 @@ def process(make_process, city):  # noqa: ANN001, ANN201
 
 
 def add_action(sheet, organiser, number: int, domain: str = "mobility", **more):  # noqa: ANN001, ANN003, ANN201
-    values = {
-        "domain": domain, "title_en": f"Action number {number}", "title_ro": f"Acțiunea {number}",
-        "description_en": f"What action {number} **does**; see [the study](https://example.org/s).",
-        "description_ro": f"Ce face acțiunea {number}.", "lever": "investment",
-        "responsible": "The city hall", "start_year": 2026, "end_year": 2029,
-        "reduction_t_co2e": 1200.5, "co_benefits": ["health", "air_quality"],
-        "cost_eur": 1_500_000, "status": "under_way",
-        "funding": [{"source": "municipal", "amount_eur": 1_000_000, "secured": True},
-                    {"source": "pnrr", "amount_eur": 250_000, "secured": False}],
-        "indicators": "km of lanes built\nt CO₂e avoided", "progress_note": "Half of it built.",
-        **more,
-    }
-    return contracts.save_action(sheet, organiser, values)
+    """An action described in both languages, the English text with a link (the Word file
+    writes links out)."""
+    more.setdefault("description_en",
+                    f"What action {number} **does**; see [the study](https://example.org/s).")
+    more.setdefault("description_ro", f"Ce face acțiunea {number}.")
+    return _action(sheet, organiser, number, domain, **more)
 
 
 def make_contract(city, organiser, *, published: bool = True, actions: int = 2):  # noqa: ANN001, ANN201
-    sheet = contracts.ensure_contract(city)
-    contracts.update_contract(sheet, organiser, {
-        "target_year": 2030, "baseline_year": 2019, "baseline_t_co2e": 100_000,
-        "reduction_target_pct": 80, "ambition_ro": "Ambiția **noastră**.",
-        "ambition_en": "Our **ambition** for the city."})
+    sheet = make_pages_contract(city, organiser, published=False, actions=0)
     for number in range(actions):
         add_action(sheet, organiser, number, "mobility" if number % 2 == 0 else "energy")
     if published:
@@ -68,19 +57,7 @@ def sheet(city, organiser):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 def summary(process, organiser, make_user):  # noqa: ANN001, ANN201
-    """A published summary citing one idea (with two supports)."""
-    idea = ideas.submit_idea(process, make_user(), "Piste de biciclete pe Calea Moților",
-                             "Separate de trafic.", "mobility", "ro")
-    for _ in range(2):
-        ideas.support(make_user(), idea)
-    found = summaries.create_summary(process, organiser, {
-        "topic": "Mobilitate", "theme": "mobility", "title_ro": "Pistele de biciclete",
-        "title_en": "The cycle lanes",
-        "body_ro": f"Oamenii cer **piste** separate [[idea:{idea.id}]].",
-        "body_en": f"People ask for **separate** lanes [[idea:{idea.id}]]."})
-    summaries.publish(found, organiser)
-    db.session.commit()
-    return found
+    return published_summary(process, organiser, make_user)
 
 
 def pledge(sheet, organiser, signer, name: str = "Asociația Pedalăm", **more):  # noqa: ANN001, ANN003, ANN201
@@ -98,10 +75,6 @@ def pledge(sheet, organiser, signer, name: str = "Asociația Pedalăm", **more):
 def document(client, city, language: str = "en", fmt: str = "html"):  # noqa: ANN001, ANN201
     return client.get(f"/{city.slug}/contract/document",
                       query_string={"language": language, "format": fmt})
-
-
-def pdf_pages(data: bytes) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
 
 
 class Parsed(HTMLParser):

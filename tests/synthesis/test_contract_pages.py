@@ -61,9 +61,8 @@ def sheet(city, organiser):  # noqa: ANN001, ANN201
     return make_contract(city, organiser)
 
 
-@pytest.fixture
-def summary(process, organiser, make_user):  # noqa: ANN001, ANN201
-    """A published summary citing one idea (with two supports)."""
+def published_summary(process, organiser, make_user):  # noqa: ANN001, ANN201
+    """A published summary citing one idea (with two supports): `.idea` is the idea."""
     idea = ideas.submit_idea(process, make_user(), "Piste de biciclete pe Calea Moților",
                              "Separate de trafic.", "mobility", "ro")
     for _ in range(2):
@@ -77,6 +76,11 @@ def summary(process, organiser, make_user):  # noqa: ANN001, ANN201
     db.session.commit()
     found.idea = idea
     return found
+
+
+@pytest.fixture
+def summary(process, organiser, make_user):  # noqa: ANN001, ANN201
+    return published_summary(process, organiser, make_user)
 
 
 def pledge_values(sheet=None, **more) -> dict:  # noqa: ANN001

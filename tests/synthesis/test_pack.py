@@ -5,16 +5,14 @@ a constant number of queries."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfReader
 
 from engage.exports import packs
 from engage.extensions import db
 from engage.ideas import services as ideas
 from engage.synthesis import pack, summaries
 from engage.synthesis.models import FoundTheme, ThemeRun
+from tests.packs import pdf_text
 
 
 @pytest.fixture
@@ -135,7 +133,6 @@ def test_in_the_pack_and_on_the_poster(client, login_as, organiser, process, mod
     assert "Tei" not in html  # the hidden example
     poster = client.get(base, query_string={"document": "poster", "language": "en",
                                             "format": "pdf"})
-    text = " ".join(" ".join(page.extract_text() for page in
-                             PdfReader(io.BytesIO(poster.data)).pages).split())
+    text = pdf_text(poster.data)
     assert "What we heard" in text and "Bike lanes" in text
     assert "Pistele de biciclete" in text
