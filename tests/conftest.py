@@ -1,6 +1,8 @@
 """Shared fixtures: one application per session, each test inside a transaction rolled back at
 its end (through a savepoint), factory fixtures that return callables, a `login_as` helper, a
-client that knows the CSRF token, and a query counter.
+client that knows the CSRF token, and a query counter. A module whose tests all start from the
+same data may build it once (`shared_world`): its tests then run in savepoints of the module's
+own transaction.
 
 The database is SQLite in a temporary folder by default; set ENGAGE_TEST_DATABASE_URL to a
 PostgreSQL server URL (e.g. postgresql://postgres@127.0.0.1/) to run the same suite there: a
@@ -130,6 +132,8 @@ def _transaction(request, app):  # noqa: ANN001, ANN202
     session joins them with `create_savepoint`, so code under test may commit freely.
     """
     if request.node.get_closest_marker("no_transaction"):
+        if _shared:
+            pytest.fail("a no_transaction test cannot run while its module's shared world is open")
         yield
         return
     if request.node.get_closest_marker("database_independent"):
@@ -150,24 +154,107 @@ def _transaction(request, app):  # noqa: ANN001, ANN202
                         f"statements, e.g. {statements[0][:200]!r}")
         return
     with app.app_context():
+        if _shared:
+            # The module's shared world is open (`shared_world`): a savepoint in its transaction.
+            yield from _in_savepoint(_shared[-1])
+            return
         engines = db.engines
         saved = dict(engines)
-        opened = []
-        for key, engine in saved.items():
-            connection = engine.connect()
-            transaction = connection.begin()
-            engines[key] = connection
-            opened.append((connection, transaction))
+        opened = _open_transactions(engines)
         limiter.reset()
         try:
             yield
         finally:
             db.session.remove()
-            for connection, transaction in opened:
-                if transaction.is_active:
-                    transaction.rollback()
-                connection.close()
+            _roll_back(opened)
             engines.update(saved)
+
+
+def _open_transactions(engines: dict) -> list:
+    """Swap each of Flask-SQLAlchemy's `engines` for a connection in an open transaction:
+    [(connection, transaction)]."""
+    opened = []
+    for key, engine in list(engines.items()):
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[key] = connection
+        opened.append((connection, transaction))
+    return opened
+
+
+def _roll_back(opened: list) -> None:
+    for connection, transaction in opened:
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
+def _in_savepoint(opened: list) -> Iterator[None]:
+    """Run the test in a savepoint of each of the shared world's open transactions, rolled back
+    at its end: what the test writes goes, what the module built stays."""
+    savepoints = [connection.begin_nested() for connection, _ in opened]
+    limiter.reset()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        for savepoint in savepoints:
+            if savepoint.is_active:
+                savepoint.rollback()
+        if not all(transaction.is_active for _, transaction in opened):
+            pytest.fail("the test ended the shared world's transaction")
+
+
+# The open transactions of the module's shared world, when there is one (`shared_world`).
+_shared: list[list] = []
+
+
+@pytest.fixture(scope="module")
+def shared_world(app):  # noqa: ANN001, ANN201
+    """For a module whose tests start from the same data: build it once, and each test runs in a
+    savepoint (rolled back at its end) of a transaction that lasts the module (rolled back after
+    it). `with shared_world() as make:` builds, committed at the end of the block, with
+    `make.user`, `make.city`, `make.role`, `make.process`, `make.funding_call` (the factories of
+    the same names; their counters run on through the module). A module-scoped fixture builds
+    with it and returns ids; a function-scoped one loads the rows in the test's session.
+
+    While it is open, every test of the module runs in it, so one that does not ask for the
+    world still sees it; `no_transaction` tests cannot run then.
+    """
+    from types import SimpleNamespace
+
+    with app.app_context():
+        engines = db.engines
+        saved = dict(engines)
+        opened = _open_transactions(engines)
+    _shared.append(opened)
+    make = SimpleNamespace(user=user_factory(), city=city_factory(), role=role_factory(),
+                           process=process_factory(), funding_call=funding_call_factory())
+
+    @contextmanager
+    def building() -> Iterator[SimpleNamespace]:
+        with app.app_context():
+            try:
+                yield make
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    try:
+        yield building
+    finally:
+        _shared.remove(opened)
+        with app.app_context():
+            db.session.remove()
+            _roll_back(opened)
+            db.engines.update(saved)
+
+
+def rows_by_name(model, ids: dict) -> dict:  # noqa: ANN001
+    """{name: row} for {name: id} (a shared world's rows, in this test's session), one query."""
+    rows = {row.id: row for row in db.session.scalars(
+        select(model).where(model.id.in_(set(ids.values()))))}
+    return {name: rows[id_] for name, id_ in ids.items()}
 
 
 # ---------------------------------------------------------------- clients
@@ -240,6 +327,10 @@ DEFAULT_PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def make_user():  # noqa: ANN201
+    return user_factory()
+
+
+def user_factory():  # noqa: ANN201
     from engage.accounts.models import User
     from engage.accounts.services import hash_password
 
@@ -267,6 +358,10 @@ def make_user():  # noqa: ANN201
 
 @pytest.fixture
 def make_city():  # noqa: ANN201
+    return city_factory()
+
+
+def city_factory():  # noqa: ANN201
     from engage.cities.models import City
 
     def factory(slug: str | None = None, **fields) -> City:  # noqa: ANN003
@@ -287,6 +382,10 @@ def make_city():  # noqa: ANN201
 
 @pytest.fixture
 def make_role():  # noqa: ANN201
+    return role_factory()
+
+
+def role_factory():  # noqa: ANN201
     from engage.cities.models import CityRole
 
     def factory(user, city, role: str = "organiser") -> CityRole:  # noqa: ANN001
@@ -300,6 +399,10 @@ def make_role():  # noqa: ANN201
 
 @pytest.fixture
 def make_process():  # noqa: ANN201
+    return process_factory()
+
+
+def process_factory():  # noqa: ANN201
     from engage.processes.models import Process
 
     def factory(city, slug: str | None = None, **fields) -> Process:  # noqa: ANN001, ANN003
@@ -327,6 +430,10 @@ def make_process():  # noqa: ANN201
 
 @pytest.fixture
 def make_funding_call():  # noqa: ANN201
+    return funding_call_factory()
+
+
+def funding_call_factory():  # noqa: ANN201
     from engage.cities.models import FundingCall
 
     def factory(code: str | None = None, **fields) -> FundingCall:  # noqa: ANN003

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from engage.extensions import db
+from tests.conftest import rows_by_name
 
 PEOPLE = ["anonymous", "citizen", "moderator", "organiser", "other_moderator",
           "other_organiser", "admin"]
@@ -92,39 +93,56 @@ POST_MATRIX = [
 ]
 
 
-@pytest.fixture
-def world(make_user, make_city, make_role, make_process, make_funding_call):  # noqa: ANN001, ANN201
-    city = make_city("alba-iulia")
-    other = make_city("oradea")
-    people = {
-        "citizen": make_user(),
-        "moderator": make_user(),
-        "organiser": make_user(),
-        "other_moderator": make_user(),
-        "other_organiser": make_user(),
-        "admin": make_user(admin=True),
-    }
-    moderator_role = make_role(people["moderator"], city, "moderator")
-    make_role(people["organiser"], city, "organiser")
-    make_role(people["other_moderator"], other, "moderator")
-    make_role(people["other_organiser"], other, "organiser")
-    process = make_process(city, slug="published-one", kind="ideas")
+@pytest.fixture(scope="module")
+def world_ids(shared_world):  # noqa: ANN001, ANN201
+    """The module's world, built once (a GET changes nothing; each POST runs in a savepoint
+    rolled back at its end): ({person: user id}, the values the URLs are filled with)."""
     from engage.ideas import services as ideas
 
-    idea = ideas.submit_idea(process, people["organiser"], "Idee", "", "nature", "ro")
-    comment = ideas.add_comment(people["citizen"], idea, "Comentariu")
-    db.session.commit()
-    values = {
-        "city": city.slug,
-        "process": process.slug,
-        "idea": idea.id,
-        "comment": comment.id,
-        "draft": make_process(city, slug="draft-one", status="draft", kind="ideas").slug,
-        "call": make_funding_call().id,
-        "citizen_email": people["citizen"].email,
-        "role": moderator_role.id,
-    }
-    return people, values
+    with shared_world() as make:
+        city = make.city("alba-iulia")
+        other = make.city("oradea")
+        people = {
+            "citizen": make.user(),
+            "moderator": make.user(),
+            "organiser": make.user(),
+            "other_moderator": make.user(),
+            "other_organiser": make.user(),
+            "admin": make.user(admin=True),
+        }
+        moderator_role = make.role(people["moderator"], city, "moderator")
+        make.role(people["organiser"], city, "organiser")
+        make.role(people["other_moderator"], other, "moderator")
+        make.role(people["other_organiser"], other, "organiser")
+        process = make.process(city, slug="published-one", kind="ideas")
+        idea = ideas.submit_idea(process, people["organiser"], "Idee", "", "nature", "ro")
+        comment = ideas.add_comment(people["citizen"], idea, "Comentariu")
+        db.session.commit()
+        values = {
+            "city": city.slug,
+            "process": process.slug,
+            "idea": idea.id,
+            "comment": comment.id,
+            "draft": make.process(city, slug="draft-one", status="draft", kind="ideas").slug,
+            "call": make.funding_call().id,
+            "citizen_email": people["citizen"].email,
+            "role": moderator_role.id,
+        }
+        return {name: user.id for name, user in people.items()}, values
+
+
+def people_of(ids: dict) -> dict:
+    """{person: user} for {person: user id}, in the test's session."""
+    from engage.accounts.models import User
+
+    return rows_by_name(User, ids)
+
+
+@pytest.fixture
+def world(world_ids):  # noqa: ANN001, ANN201
+    """(people, values): `world_ids` with the people loaded."""
+    ids, values = world_ids
+    return people_of(ids), values
 
 
 def _client_for(app, login_as, people, person):  # noqa: ANN001, ANN202
@@ -248,21 +266,27 @@ CONSULTATION_POST_MATRIX = [
 ]
 
 
-@pytest.fixture
-def consultation_world(world, make_process):  # noqa: ANN001, ANN201
+@pytest.fixture(scope="module")
+def consultation_world_ids(shared_world, world_ids):  # noqa: ANN001, ANN201
+    from engage.cities.models import City
     from engage.consultations import services as consultations
-    from engage.processes.models import Process
 
-    people, values = world
-    city = db.session.scalars(
-        db.select(Process).where(Process.slug == values["process"])).one().city
-    process = make_process(city, slug="consultation-one", kind="consultation")
-    section = consultations.add_section(process, title_ro="Secțiune")
-    question = consultations.add_question(section, "single", text_ro="Întrebare",
-                                          options=[("Da", ""), ("Nu", "")], required=True)
-    db.session.commit()
-    return people, values | {"consultation": process.slug, "section": section.id,
-                             "question": question.id}
+    ids, values = world_ids
+    with shared_world() as make:
+        city = db.session.scalars(db.select(City).where(City.slug == values["city"])).one()
+        process = make.process(city, slug="consultation-one", kind="consultation")
+        section = consultations.add_section(process, title_ro="Secțiune")
+        question = consultations.add_question(section, "single", text_ro="Întrebare",
+                                              options=[("Da", ""), ("Nu", "")], required=True)
+        db.session.commit()
+        return ids, values | {"consultation": process.slug, "section": section.id,
+                              "question": question.id}
+
+
+@pytest.fixture
+def consultation_world(consultation_world_ids):  # noqa: ANN001, ANN201
+    ids, values = consultation_world_ids
+    return people_of(ids), values
 
 
 @pytest.mark.parametrize("entry", list(_urls(CONSULTATION_GET_MATRIX)))

@@ -16,6 +16,7 @@ from engage.ideas.permissions import (
     can_support,
     can_view_idea,
 )
+from tests.conftest import rows_by_name
 
 PEOPLE = ["anonymous", "citizen", "author", "moderator", "organiser", "other_moderator",
           "other_organiser", "admin", "suspended"]
@@ -34,17 +35,32 @@ PROCESS_STATES = {
 MODERATION_STATES = ["published", "pending", "hidden", "rejected", "deleted"]
 
 
+@pytest.fixture(scope="module")
+def world_ids(shared_world):  # noqa: ANN001, ANN201
+    """The people and two cities, built once for the module: ({person: user id}, city id)."""
+    with shared_world() as make:
+        city, other = make.city(), make.city()
+        people = {name: make.user() for name in PEOPLE if name not in ("anonymous", "admin")}
+        people["admin"] = make.user(admin=True)
+        people["suspended"].is_active_account = False
+        make.role(people["moderator"], city, "moderator")
+        make.role(people["organiser"], city, "organiser")
+        make.role(people["other_moderator"], other, "moderator")
+        make.role(people["other_organiser"], other, "organiser")
+        db.session.commit()
+        return {name: user.id for name, user in people.items()}, city.id
+
+
 @pytest.fixture
-def world(app, make_user, make_city, make_role, make_process):  # noqa: ANN001, ANN201
-    city, other = make_city(), make_city()
-    people = {name: make_user() for name in PEOPLE if name not in ("anonymous", "admin")}
+def world(world_ids, make_process):  # noqa: ANN001, ANN201
+    from engage.accounts.models import User
+    from engage.cities.models import City
+
+    ids, city_id = world_ids
+    people = rows_by_name(User, ids)
     people["anonymous"] = AnonymousUserMixin()
-    people["admin"] = make_user(admin=True)
-    people["suspended"].is_active_account = False
-    make_role(people["moderator"], city, "moderator")
-    make_role(people["organiser"], city, "organiser")
-    make_role(people["other_moderator"], other, "moderator")
-    make_role(people["other_organiser"], other, "organiser")
+    people = {name: people[name] for name in PEOPLE}  # in the table's order
+    city = db.session.get(City, city_id)
 
     def idea_in(state: str = "open", moderation: str = "published", kind: str = "ideas"):  # noqa: ANN202
         from engage.ideas import services

@@ -12,16 +12,16 @@ from engage.extensions import db
 from engage.processes.models import Process
 from engage.science.models import ScienceSettings
 from tests.science.conftest import AREA, add_field, add_observation
-from tests.test_access_matrix import (  # noqa: F401  world is a fixture
+from tests.test_access_matrix import (  # noqa: F401  `world_ids` is a fixture
     DRAFT_VISIBLE_TO_STAFF,
     PEOPLE,
     SIGNED_IN,
     _cases,
-    _client_for,
     _urls,
     check_get_everyone,
     check_post,
-    world,
+    people_of,
+    world_ids,
 )
 
 EVERYONE = {person: 200 for person in PEOPLE}
@@ -55,31 +55,42 @@ POST_MATRIX = [
 ]
 
 
+@pytest.fixture(scope="module")
+def science_world_ids(shared_world, world_ids):  # noqa: ANN001, ANN201, F811
+    """The access matrix's world and three campaigns in its city (open, draft, closed) with
+    observations: built once for the module."""
+    ids, values = world_ids
+    with shared_world() as make:
+        city = db.session.scalars(
+            db.select(Process).where(Process.slug == values["process"])).one().city
+
+        def campaign(slug: str, **fields) -> Process:  # noqa: ANN003
+            process = make.process(city, slug=slug, kind="science", **fields)
+            db.session.add(ScienceSettings(process_id=process.id, area=AREA,
+                                           pseudonym_key=uuid.uuid4().hex))
+            add_field(process, "number", "Temperatura", required=True,
+                      settings={"unit_ro": "°C"})
+            db.session.commit()
+            return process
+
+        people = people_of(ids)
+        open_one = campaign("harta-caldurii")
+        draft = campaign("ciorna", status="draft")
+        closed = campaign("inchisa", status="closed")
+        pending = add_observation(open_one, people["citizen"], status="pending")
+        accepted = add_observation(open_one, people["other_organiser"], status="accepted")
+        draft_observation = add_observation(draft, people["citizen"], status="accepted")
+        return ids, values | {
+            "campaign": open_one.slug, "draft_campaign": draft.slug,
+            "closed_campaign": closed.slug, "pending": pending.id, "accepted": accepted.id,
+            "draft_observation": draft_observation.id, "other_city": "oradea",
+        }
+
+
 @pytest.fixture
-def science_world(world, make_process, make_city):  # noqa: ANN001, ANN201, F811
-    people, values = world
-    city = db.session.scalars(
-        db.select(Process).where(Process.slug == values["process"])).one().city
-
-    def campaign(slug: str, **fields) -> Process:  # noqa: ANN003
-        process = make_process(city, slug=slug, kind="science", **fields)
-        db.session.add(ScienceSettings(process_id=process.id, area=AREA,
-                                       pseudonym_key=uuid.uuid4().hex))
-        add_field(process, "number", "Temperatura", required=True, settings={"unit_ro": "°C"})
-        db.session.commit()
-        return process
-
-    open_one = campaign("harta-caldurii")
-    draft = campaign("ciorna", status="draft")
-    closed = campaign("inchisa", status="closed")
-    pending = add_observation(open_one, people["citizen"], status="pending")
-    accepted = add_observation(open_one, people["other_organiser"], status="accepted")
-    draft_observation = add_observation(draft, people["citizen"], status="accepted")
-    return people, values | {
-        "campaign": open_one.slug, "draft_campaign": draft.slug, "closed_campaign": closed.slug,
-        "pending": pending.id, "accepted": accepted.id,
-        "draft_observation": draft_observation.id, "other_city": "oradea",
-    }
+def science_world(science_world_ids):  # noqa: ANN001, ANN201
+    ids, values = science_world_ids
+    return people_of(ids), values
 
 
 @pytest.mark.parametrize("entry", list(_urls(GET_MATRIX)))

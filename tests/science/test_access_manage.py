@@ -10,14 +10,14 @@ from engage.extensions import db
 from engage.processes.models import Process
 from engage.science import protocol
 from engage.science.models import Verifier
-from tests.test_access_matrix import (  # noqa: F401  `world` is a fixture
+from tests.test_access_matrix import (  # noqa: F401  `world_ids` is a fixture
     CITY_ORGANISERS,
     _cases,
-    _client_for,
     _urls,
     check_get_everyone,
     check_post,
-    world,
+    people_of,
+    world_ids,
 )
 
 BASE = "/{city}/manage/processes/{campaign}/science"
@@ -66,25 +66,34 @@ POST_MATRIX = [
 ]
 
 
+@pytest.fixture(scope="module")
+def science_world_ids(shared_world, world_ids):  # noqa: ANN001, ANN201, F811
+    """The access matrix's world and two campaigns in its city, built once for the module."""
+    ids, values = world_ids
+    with shared_world() as make:
+        city = db.session.scalars(
+            db.select(Process).where(Process.slug == values["process"])).one().city
+        campaign = make.process(city, slug="science-one", kind="science")
+        protocol.save_settings(campaign, licence="CC-BY-4.0")
+        first = protocol.add_field(campaign, "single", label_ro="Loc",
+                                   options=[("Parc", ""), ("Stradă", "")])
+        protocol.add_field(campaign, "number", label_ro="Temperatura")
+        verifier = make.user()
+        make.role(verifier, city, "organiser")
+        db.session.add(Verifier(process_id=campaign.id, user_id=verifier.id))
+        foreign = make.process(city, slug="science-two", kind="science")
+        foreign_field = protocol.add_field(foreign, "yes_no", label_ro="Da?")
+        db.session.commit()
+        organiser_email = people_of(ids)["organiser"].email
+        return ids, values | {"campaign": campaign.slug, "field": first.id,
+                              "foreign_field": foreign_field.id, "verifier": verifier.id,
+                              "organiser_email": organiser_email}
+
+
 @pytest.fixture
-def science_world(world, make_process, make_city, make_user, make_role):  # noqa: ANN001, ANN201, F811
-    people, values = world
-    city = db.session.scalars(
-        db.select(Process).where(Process.slug == values["process"])).one().city
-    campaign = make_process(city, slug="science-one", kind="science")
-    protocol.save_settings(campaign, licence="CC-BY-4.0")
-    first = protocol.add_field(campaign, "single", label_ro="Loc",
-                               options=[("Parc", ""), ("Stradă", "")])
-    protocol.add_field(campaign, "number", label_ro="Temperatura")
-    verifier = make_user()
-    make_role(verifier, city, "organiser")
-    db.session.add(Verifier(process_id=campaign.id, user_id=verifier.id))
-    foreign = make_process(city, slug="science-two", kind="science")
-    foreign_field = protocol.add_field(foreign, "yes_no", label_ro="Da?")
-    db.session.commit()
-    return people, values | {"campaign": campaign.slug, "field": first.id,
-                             "foreign_field": foreign_field.id, "verifier": verifier.id,
-                             "organiser_email": people["organiser"].email}
+def science_world(science_world_ids):  # noqa: ANN001, ANN201
+    ids, values = science_world_ids
+    return people_of(ids), values
 
 
 @pytest.mark.parametrize("entry", list(_urls(GET_MATRIX)))

@@ -15,13 +15,14 @@ from engage.extensions import db
 from engage.processes.models import Process
 from engage.science.models import ScienceSettings, Verifier
 from tests.science.conftest import add_observation
-from tests.test_access_matrix import (  # noqa: F401  `world` is a fixture
+from tests.test_access_matrix import (  # noqa: F401  `world_ids` is a fixture
     PEOPLE,
     _client_for,
     _urls,
     check_get_everyone,
     check_post,
-    world,
+    people_of,
+    world_ids,
 )
 
 KINDS = [*PEOPLE, "verifier"]
@@ -73,26 +74,36 @@ def _kind_cases(matrix):  # noqa: ANN001, ANN202
             yield pytest.param(entry, person, expected[person], id=f"{url}-{person}")
 
 
+@pytest.fixture(scope="module")
+def science_world_ids(shared_world, world_ids):  # noqa: ANN001, ANN201, F811
+    """The access matrix's world, a campaign in its city with a named verifier and one in the
+    other city, each with a pending observation: built once for the module."""
+    ids, values = world_ids
+    with shared_world() as make:
+        city = db.session.scalars(
+            db.select(Process).where(Process.slug == values["process"])).one().city
+        campaign = make.process(city, slug="science-one", kind="science")
+        db.session.add(ScienceSettings(process_id=campaign.id, pseudonym_key=uuid.uuid4().hex))
+        verifier = make.user()
+        make.role(verifier, city, "organiser")
+        db.session.add(Verifier(process_id=campaign.id, user_id=verifier.id))
+        other_city = db.session.scalars(
+            db.select(type(city)).where(type(city).slug == "oradea")).one()
+        elsewhere = make.process(other_city, slug="science-elsewhere", kind="science")
+        db.session.add(ScienceSettings(process_id=elsewhere.id, pseudonym_key=uuid.uuid4().hex))
+        db.session.commit()
+        citizen = people_of(ids)["citizen"]
+        observation = add_observation(campaign, citizen, status="pending")
+        other_observation = add_observation(elsewhere, citizen, status="pending")
+        return ids | {"verifier": verifier.id}, values | {
+            "science": campaign.slug, "observation": observation.id,
+            "other_science": elsewhere.slug, "other_observation": other_observation.id}
+
+
 @pytest.fixture
-def science_world(world, make_process, make_user, make_role, make_city):  # noqa: ANN001, ANN201, F811
-    people, values = world
-    city = db.session.scalars(
-        db.select(Process).where(Process.slug == values["process"])).one().city
-    campaign = make_process(city, slug="science-one", kind="science")
-    db.session.add(ScienceSettings(process_id=campaign.id, pseudonym_key=uuid.uuid4().hex))
-    verifier = make_user()
-    make_role(verifier, city, "organiser")
-    db.session.add(Verifier(process_id=campaign.id, user_id=verifier.id))
-    other_city = db.session.scalars(
-        db.select(type(city)).where(type(city).slug == "oradea")).one()
-    elsewhere = make_process(other_city, slug="science-elsewhere", kind="science")
-    db.session.add(ScienceSettings(process_id=elsewhere.id, pseudonym_key=uuid.uuid4().hex))
-    db.session.commit()
-    observation = add_observation(campaign, people["citizen"], status="pending")
-    other_observation = add_observation(elsewhere, people["citizen"], status="pending")
-    return people | {"verifier": verifier}, values | {
-        "science": campaign.slug, "observation": observation.id,
-        "other_science": elsewhere.slug, "other_observation": other_observation.id}
+def science_world(science_world_ids):  # noqa: ANN001, ANN201
+    ids, values = science_world_ids
+    return people_of(ids), values
 
 
 @pytest.mark.parametrize("entry", list(_urls(GET_MATRIX)))

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from engage.extensions import db
-from engage.processes.models import Contribution
+from engage.processes.models import Contribution, Process
 from engage.synthesis import workspace
 from engage.synthesis.models import FoundTheme
 
@@ -27,13 +27,21 @@ def add_input(process, items):  # noqa: ANN001, ANN201
     return rows
 
 
+@pytest.fixture(scope="module")
+def process_id(shared_world):  # noqa: ANN001, ANN201
+    """A consultation with the first 160 texts of the corpus and its themes found: built once
+    for the module (finding the themes is the slow part); each test's changes are rolled back."""
+    with shared_world() as make:
+        process = make.process(make.city(), kind="consultation", themes=["mobility"])
+        add_input(process, CORPUS[:160])
+        workspace.compute_themes(process)
+        db.session.commit()
+        return process.id
+
+
 @pytest.fixture
-def process(make_city, make_process):  # noqa: ANN001, ANN201
-    process = make_process(make_city(), kind="consultation", themes=["mobility"])
-    add_input(process, CORPUS[:160])
-    workspace.compute_themes(process)
-    db.session.commit()
-    return process
+def process(process_id):  # noqa: ANN001, ANN201
+    return db.session.get(Process, process_id)
 
 
 def biggest(process):  # noqa: ANN001, ANN201
