@@ -105,10 +105,13 @@ def may_download(user: Any, export: ExportFile) -> bool:
 
 def recent(process: Process, user: Any) -> list[ExportFile]:
     """The process's latest files this person may download, newest first (one query)."""
+    if not is_city_staff(user, process.city):
+        return []
     now = utcnow()
     files = db.session.scalars(select(ExportFile).where(ExportFile.process_id == process.id)
                                .order_by(ExportFile.id.desc()).limit(RECENT * 3))
-    return [export for export in files if may_download(user, export)
+    return [export for export in files
+            if (not export.personal or export.requested_by_id == user.id)
             and not (export.expires_at and export.expires_at <= now)][:RECENT]
 
 

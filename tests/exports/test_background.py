@@ -192,3 +192,17 @@ def test_an_expired_file_is_no_longer_offered(client, login_as, organiser, seede
     path = f"{url(seeded)}/files/{export.id}"
     assert "no longer available" in client.get(path).get_data(as_text=True)
     assert client.get(path + "/download").status_code == 404
+
+
+def test_the_export_page_lists_files_in_constant_queries(client, login_as, organiser, seeded,  # noqa: ANN001
+                                                         small_threshold, count_queries):
+    login_as(client, organiser)
+    counts = []
+    for _ in range(2):
+        for _ in range(3):
+            post(client, seeded)
+        with count_queries() as counted:
+            page = client.get(url(seeded)).get_data(as_text=True)
+        counts.append(counted.n)
+    assert page.count("/files/") == 6
+    assert counts[0] == counts[1]
