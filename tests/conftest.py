@@ -55,6 +55,8 @@ def temporary_database(tmp_dir) -> Iterator[str]:  # noqa: ANN001
     conninfo = admin.render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+        # A throw-away database: a commit need not wait for its WAL to reach the disk.
+        conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
@@ -75,6 +77,9 @@ def standalone_app(tmp_dir, prepare=None, **overrides) -> Iterator:  # noqa: ANN
     savepoint): for threads, live servers and end-to-end checks. `prepare(app)` runs before the
     schema is created (e.g. to register test routes)."""
     with temporary_database(tmp_dir) as url:
+        # Flask-Limiter keeps one `enabled` flag for every app it is attached to: an app made
+        # with RATELIMIT_ENABLED=False turns it off for all of them until it is done with.
+        limiter_enabled = limiter.enabled
         application = make_test_app(tmp_dir, url, **overrides)
         if prepare is not None:
             prepare(application)
@@ -84,6 +89,7 @@ def standalone_app(tmp_dir, prepare=None, **overrides) -> Iterator:  # noqa: ANN
         try:
             yield application
         finally:
+            limiter.enabled = limiter_enabled
             with application.app_context():
                 db.session.remove()
                 db.engine.dispose()
