@@ -256,6 +256,17 @@ def shared_world(app):  # noqa: ANN001, ANN201
             db.engines.update(saved)
 
 
+@pytest.fixture(scope="module")
+def demo(shared_world):  # noqa: ANN001, ANN201
+    """The demo data, loaded once for the module (`shared_world`): a module whose tests read it
+    says `pytestmark = pytest.mark.usefixtures("demo")`; loading it again in a test is the
+    second load."""
+    from engage.demo import load_demo_data
+
+    with shared_world():
+        load_demo_data()
+
+
 def rows_by_name(model, ids: dict) -> dict:  # noqa: ANN001
     """{name: row} for {name: id} (a shared world's rows, in this test's session), one query."""
     rows = {row.id: row for row in db.session.scalars(

@@ -1,9 +1,12 @@
-"""Demo data: what it loads, and that loading it again changes nothing."""
+"""Demo data: what it loads, and that loading it again changes nothing. The data is loaded once
+for the module (each test in a savepoint of it); tests/core/test_demo_first_load.py starts from
+an empty database."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -19,6 +22,9 @@ MODELS = (City, User, CityRole, Process, FundingCall)
 CEDILLA_FORMS = "şţŞŢ"  # the wrong (cedilla) forms of ș ț
 
 
+pytestmark = pytest.mark.usefixtures("demo")
+
+
 def row_counts() -> dict[str, int]:
     return {
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
@@ -30,19 +36,7 @@ def city(slug: str) -> City:
     return db.session.scalars(select(City).where(City.slug == slug)).one()
 
 
-def test_second_load_changes_nothing_and_duplicates_nothing():
-    first = load_demo_data()
-    after_first = row_counts()
-    second = load_demo_data()
-    assert row_counts() == after_first
-    assert " 0 created" not in first.split(";")[0]
-    assert second.startswith("demo data: ")
-    for part in second.removeprefix("demo data: ").split("; "):
-        assert part.endswith(" 0 created, 0 updated"), part
-
-
 def test_load_restores_edited_rows_without_duplicating():
-    load_demo_data()
     counts = row_counts()
     city("suceava").name_en = "Somewhere else"
     user = db.session.scalars(select(User).where(User.email == "citizen@engage.test")).one()
@@ -59,7 +53,6 @@ def test_load_restores_edited_rows_without_duplicating():
 
 
 def test_hub_mission_cities_and_other_cities():
-    load_demo_data()
     hub = city("hub")
     assert hub.kind == "hub"
     assert hub.name_ro == "Hubul național M100 România"
@@ -84,7 +77,6 @@ def test_hub_mission_cities_and_other_cities():
 
 
 def test_romanian_text_uses_comma_below_letters():
-    load_demo_data()
     texts = [
         value
         for model, fields in (
@@ -101,7 +93,6 @@ def test_romanian_text_uses_comma_below_letters():
 
 
 def test_processes_cover_every_kind_phase_and_the_hub():
-    load_demo_data()
     processes = list(db.session.scalars(select(Process)))
     assert {p.kind for p in processes} == set(KINDS)
     phases = [p.phase for p in processes]
@@ -121,7 +112,6 @@ def test_processes_cover_every_kind_phase_and_the_hub():
 
 
 def test_funding_calls_past_and_open():
-    load_demo_data()
     calls = {call.code: call for call in db.session.scalars(select(FundingCall))}
     today = utcnow().date()
     assert calls["HORIZON-MISS-2024-CIT-01-01"].deadline < today
@@ -132,7 +122,6 @@ def test_funding_calls_past_and_open():
 
 
 def test_demo_accounts_and_roles():
-    load_demo_data()
     users = {u.email: u for u in db.session.scalars(select(User))}
     emails = ["admin@engage.test", "organiser@engage.test", "moderator@engage.test",
               "citizen@engage.test", "cetatean@engage.test"]
@@ -159,21 +148,7 @@ def test_demo_accounts_and_roles():
     }
 
 
-def test_demo_data_command_and_if_empty(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo-data"])
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("demo data: cities 9 created")
-    counts = row_counts()
-
-    again = runner.invoke(args=["demo-data", "--if-empty"])
-    assert again.exit_code == 0, again.output
-    assert "skipped" in again.output
-    assert row_counts() == counts
-
-
 def test_the_draft_reaches_no_public_page(client):
-    load_demo_data()
     api = client.get("/api/v1/cities/cluj-napoca/processes")
     assert api.status_code == 200
     slugs = {item["slug"] for item in api.get_json()["items"]}
@@ -191,8 +166,7 @@ def test_the_draft_reaches_no_public_page(client):
 def test_demo_ideas_are_consistent_and_loaded_once():
     from engage.ideas.models import Comment, Idea, IdeaStatusChange, Support
 
-    load_demo_data()
-    load_demo_data()
+    load_demo_data()  # the second load: the module's was the first
     ideas = db.session.scalars(select(Idea)).all()
     assert len(ideas) == len({(idea.process_id, idea.title) for idea in ideas}) >= 8
     for idea in ideas:
@@ -214,8 +188,7 @@ def test_demo_ideas_are_consistent_and_loaded_once():
 def test_demo_questionnaire_with_responses_loaded_once():
     from engage.consultations.models import Question, Response, Section
 
-    load_demo_data()
-    load_demo_data()
+    load_demo_data()  # the second load: the module's was the first
     assert db.session.scalar(select(func.count()).select_from(Section)) == 3
     assert db.session.scalar(select(func.count()).select_from(Question)) == 7
     statuses = db.session.scalars(select(Response.status)).all()

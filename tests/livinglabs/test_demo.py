@@ -3,6 +3,7 @@ it twice duplicates nothing."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from engage.cities.models import City
@@ -12,6 +13,8 @@ from engage.livinglabs.models import SEATED_STATUSES, LabSession, Registration
 from engage.processes.models import Process
 
 from .conftest import count
+
+pytestmark = pytest.mark.usefixtures("demo")  # loaded once for the module
 
 
 def process(city_slug: str, slug: str) -> Process:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from engage.cities.models import City
@@ -18,6 +19,9 @@ from engage.science.models import (
     pseudonym,
 )
 from tests.science.conftest import count
+
+pytestmark = pytest.mark.usefixtures("demo")  # loaded once for the module
+
 
 MODELS = (ScienceSettings, Field, FieldOption, Observation, ObservationValue)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from engage.demo import load_demo_data
 from engage.extensions import db
 from engage.synthesis.models import Summary, SummaryCitation
 from tests.conftest import count
+
+pytestmark = pytest.mark.usefixtures("demo")  # loaded once for the module
 
 
 def test_the_demo_summary_is_published_with_two_citations_once():
