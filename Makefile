@@ -127,9 +127,13 @@ test: install browser
 	$(PYTEST)
 
 # Tests marked `database_independent` (pure functions, catalogs; checked to run no statement)
-# would run exactly as on SQLite: the PostgreSQL pass leaves them out.
+# would run exactly as on SQLite: the PostgreSQL pass leaves them out. So do the browser tests,
+# which check what a browser shows (layout at 360 px, htmx, JavaScript, axe) and a third of the
+# pass's time, except those marked `postgres_too`, the flows whose server side differs by
+# database (sign-up, the moderation desk, the citation picker's full-text search).
 test-postgres: install browser
-	ENGAGE_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(PYTEST) -m "not database_independent"
+	ENGAGE_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(PYTEST) \
+	    -m "not database_independent and (not browser or postgres_too)"
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check engage tests bench

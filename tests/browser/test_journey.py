@@ -37,6 +37,7 @@ def _verification_link(mail_dir: Path, email: str, timeout: float = 5.0) -> str:
     raise AssertionError(f"no verification mail for {email} in {mail_dir}")
 
 
+@pytest.mark.postgres_too
 def test_hub_city_signup_verify_login_language(page, live_server):
     base = live_server.url
     email = f"ana.{int(time.time() * 1000)}@example.org"

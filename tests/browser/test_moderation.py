@@ -79,6 +79,7 @@ def _items(page) -> int:  # noqa: ANN001
     return page.locator("main article[data-mod-item]").count()
 
 
+@pytest.mark.postgres_too
 def test_moderate_three_items_with_htmx(page, live_server):
     base = live_server.url
     process_id, ids = _new_items(live_server, ["pending", "pending", "published"])

@@ -35,6 +35,7 @@ def _two_ideas(live_server) -> list[tuple[int, str]]:  # noqa: ANN001
     return [(idea_id, title) for idea_id, title in rows]
 
 
+@pytest.mark.postgres_too
 def test_cite_two_ideas_publish_and_see_it_on_the_idea_pages(page, live_server):
     base = live_server.url
     page.context.add_cookies([{"name": "lang", "value": "en", "url": base}])
