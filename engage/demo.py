@@ -256,6 +256,17 @@ PROCESSES = [
         owner="organiser@engage.test",
     ),
     DemoProcess(
+        "suceava", "energie-in-cartier", "ideas",
+        "Energie în cartier: sunteți de acord?",
+        "Energy in the neighbourhood: do you agree?",
+        "Citiți propunerile vecinilor și spuneți pentru fiecare dacă sunteți de acord, împotrivă "
+        "sau nu știți. Harta opiniilor arată grupurile de păreri și propunerile care adună pe "
+        "toată lumea.",
+        "Read your neighbours' proposals and say for each whether you agree, disagree or are "
+        "unsure. The opinion map shows the groups of views and the proposals everyone backs.",
+        ("energy", "governance"), -12, 30, owner="organiser@engage.test",
+    ),
+    DemoProcess(
         "suceava", "mobilitate-activa-scoli", "livinglab",
         "Laborator viu: mobilitate activă spre școli",
         "Living lab: active travel to schools",

@@ -1,20 +1,26 @@
 """Demo ideas for `flask demo-data`: a few ideas in the demo's ideas processes, with supports,
-comments, a workshop idea, one waiting for approval and answered ones ("you said, we did").
+comments, a workshop idea, one waiting for approval and answered ones ("you said, we did"); and
+an agree/disagree process in Suceava whose proposals 36 sample neighbours voted on in two
+camps, so that the synthesis workspace has opinion groups to show (and consensus to find).
 
 Loading twice changes nothing: ideas are found by process and title, supports by person,
-comments by idea and text, answers by idea and status.
+comments by idea and text, answers by idea and status, the sample voters by address, votes by
+idea and person.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 
+from engage.accounts.models import User
 from engage.core import search
+from engage.core.db import utcnow
 from engage.extensions import db
-from engage.ideas.models import Comment, Idea, IdeaStatusChange, Support
+from engage.ideas.models import Comment, Idea, IdeasSettings, IdeaStatusChange, Support, Vote
 from engage.ideas.services import SEARCH_KIND
 from engage.processes.models import Contribution, Process
 
@@ -39,6 +45,7 @@ class DemoIdea:
 BUCHAREST = ("bucuresti-sector-2", "strazi-pentru-oameni")
 CLUJ = ("cluj-napoca", "acoperisuri-verzi-solare")
 IASI = ("iasi", "transport-public-electric")
+SUCEAVA_AGREE = ("suceava", "energie-in-cartier")
 CITIZEN, CETATEAN = "citizen@engage.test", "cetatean@engage.test"
 ORGANISER, ADMIN = "organiser@engage.test", "admin@engage.test"
 
@@ -104,7 +111,42 @@ IDEAS = [
         answers=(("in_progress", "Primele 10 autobuze electrice circulă pe linia 28 din "
                   "septembrie; restul flotei urmează anul viitor.", "ro"),),
     ),
+    # The agree/disagree process: two camps (A: the municipality should lead and pay; B:
+    # residents and private owners should lead) and proposals both back.
+    *(DemoIdea(SUCEAVA_AGREE, title, body, theme, language, author)
+      for title, body, theme, language, author in (
+          ("Primăria să pună panouri solare pe toate școlile",
+           "Școlile au acoperișuri mari și consumă ziua: investiția publică se întoarce repede.",
+           "energy", "ro", CETATEAN),
+          ("A municipal energy company for Suceava",
+           "The city should produce and sell local green electricity itself.",
+           "energy", "en", CITIZEN),
+          ("Renovarea blocurilor plătită din bugetul local",
+           "Primăria să acopere integral izolarea blocurilor vechi, ca oamenii să nu aștepte.",
+           "energy", "ro", CETATEAN),
+          ("Asociațiile de proprietari să decidă singure",
+           "Fiecare bloc știe cel mai bine ce renovare își permite; primăria doar informează.",
+           "governance", "ro", CETATEAN),
+          ("Tax breaks instead of public works",
+           "Lower property tax for owners who insulate or install heat pumps themselves.",
+           "governance", "en", CITIZEN),
+          ("Comunități energetice conduse de locuitori",
+           "Vecinii își fac singuri o cooperativă pentru panouri pe acoperișurile blocurilor.",
+           "energy", "ro", CETATEAN),
+          ("Consiliere gratuită pentru renovare în fiecare cartier",
+           "Un birou unde oricine află ce lucrări merită și ce finanțări există.",
+           "governance", "ro", CETATEAN),
+          ("Publish every building's energy use on an open map",
+           "So residents can compare and see where renovation helps most.",
+           "governance", "en", CITIZEN),
+      )),
 ]
+
+# Each camp's vote on the agree-mode proposals, in IDEAS order (1 agree, -1 disagree, 0 pass):
+# A backs the public-led ones, B the resident-led ones; both back the last two.
+CAMPS = {"A": (1, 1, 1, -1, -1, -1, 1, 1), "B": (-1, -1, -1, 1, 1, 1, 1, 1)}
+VOTERS = 36
+VOTER_TYPES = ("citizen", "citizen", "citizen", "civil_society", "business", "research")
 
 
 def load(users: dict[str, Any], processes: dict[tuple[str, str], Process], tally: Any) -> None:
@@ -144,6 +186,51 @@ def load(users: dict[str, Any], processes: dict[tuple[str, str], Process], tally
         if (idea.status, idea.support_count, idea.comment_count) != (status, supports, published):
             idea.status, idea.support_count, idea.comment_count = status, supports, published
         db.session.flush()
+    load_votes(processes, tally)
+
+
+def load_votes(processes: dict[tuple[str, str], Process], tally: Any) -> None:
+    """The agree-mode process: its setting, 36 sample neighbours (accounts that cannot log in:
+    no password) and their votes, two camps of 18 with a little noise (a fixed seed: about one
+    vote in ten passes or goes the other way, one in twenty is not cast)."""
+    process = processes.get(SUCEAVA_AGREE)
+    if process is None:
+        return
+    settings = db.session.get(IdeasSettings, process.id)
+    if settings is None:
+        db.session.add(IdeasSettings(process_id=process.id, voting_mode="agree"))
+    elif settings.voting_mode != "agree":
+        settings.voting_mode = "agree"
+    ideas = list(db.session.scalars(
+        select(Idea).where(Idea.process_id == process.id).order_by(Idea.id)))
+    emails = [f"vecin-{number:02d}@demo.engage.test" for number in range(1, VOTERS + 1)]
+    voters = {user.email: user for user in db.session.scalars(
+        select(User).where(User.email.in_(emails)))}
+    for number, email in enumerate(emails):
+        if email in voters:
+            tally.add("sample voters", "unchanged")
+            continue
+        voters[email] = User(
+            email=email, display_name=f"Vecin {number + 1:02d}", password_hash="!",
+            language="ro", stakeholder_type=VOTER_TYPES[number % len(VOTER_TYPES)],
+            is_active_account=True, email_verified_at=utcnow())
+        db.session.add(voters[email])
+        tally.add("sample voters", "created")
+    db.session.flush()
+    cast = set(db.session.execute(select(Vote.idea_id, Vote.user_id).where(
+        Vote.idea_id.in_([idea.id for idea in ideas]))).all())
+    chance = random.Random(2030)
+    for number, email in enumerate(emails):
+        camp = CAMPS["A" if number % 2 == 0 else "B"]
+        user = voters[email]
+        for idea, value in zip(ideas, camp, strict=False):
+            roll = chance.random()
+            if (idea.id, user.id) in cast or roll < 0.05:
+                continue  # voted already, or this neighbour skipped it
+            value = 0 if roll > 0.95 else (-value if roll > 0.89 else value)
+            db.session.add(Vote(idea_id=idea.id, user_id=user.id, value=value))
+            tally.add("votes", "created")
+    db.session.flush()
 
 
 def _load_idea(spec: DemoIdea, process: Process, users: dict[str, Any], tally: Any) -> Idea:

@@ -3,7 +3,8 @@ for people" ideas, citing its two most supported published ideas (so their pages
 they are cited), written by the demo moderator's city organiser; and Bucharest Sector 2's
 Climate City Contract draft, published: its ambition, an action plan across the domains with
 funding, two accepted pledges and one waiting for the city's check, and the summary attached to
-the mobility action and to the commitments (so "you said, we did" has something to show).
+the mobility action and to the commitments (so "you said, we did" has something to show); and
+the opinion groups of Suceava's agree/disagree process (its sample votes: `ideas.demo`).
 Loaded once: nothing is added when the process already has a summary, or the city a contract."""
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ PROCESS = ("bucuresti-sector-2", "strazi-pentru-oameni")
 AUTHOR = "admin@engage.test"
 
 
+OPINIONS = ("suceava", "energie-in-cartier")  # the demo's agree/disagree process
+
+
 def load(users: dict[str, Any], processes: dict[tuple[str, str], Process], tally: Any) -> None:
+    _load_opinions(processes, tally)
     process = processes.get(PROCESS)
     if process is None or AUTHOR not in users:
         return
@@ -162,3 +167,18 @@ def _load_contract(process: Process, summary: Summary, users: dict[str, Any]) ->
             contracts.report_progress(pledge, signer, {"percent": percent, "text": report,
                                                        "language": "ro"})
     return "created"
+
+
+def _load_opinions(processes: dict[tuple[str, str], Process], tally: Any) -> None:
+    """The opinion groups of the agree/disagree process, computed once (as the job would)."""
+    from engage.synthesis.models import OpinionRun
+    from engage.synthesis.workspace import compute_opinions
+
+    process = processes.get(OPINIONS)
+    if process is None:
+        return
+    if db.session.get(OpinionRun, process.id) is not None:
+        tally.add("opinion groups", "unchanged")
+        return
+    if compute_opinions(process) is not None:
+        tally.add("opinion groups", "created")

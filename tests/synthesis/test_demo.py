@@ -38,3 +38,26 @@ def test_the_demo_contract_is_published_with_actions_pledges_and_evidence():
     assert found[("mobility", mobility.id)].items == 2
     plan = contracts.investment_plan(sheet)
     assert plan.funded == sum(a.funded_eur for a in sheet.actions if a.status != "dropped")
+
+
+def test_the_demo_agree_process_has_two_opinion_groups_and_a_consensus():
+    from sqlalchemy import func, select
+
+    from engage.ideas.models import Idea, IdeasSettings, Vote
+    from engage.processes.models import Process
+    from engage.synthesis.workspace import latest_opinions
+
+    process = db.session.scalars(select(Process).where(
+        Process.slug == "energie-in-cartier")).one()
+    assert db.session.get(IdeasSettings, process.id).voting_mode == "agree"
+    votes = db.session.scalar(select(func.count()).select_from(Vote).join(Idea).where(
+        Idea.process_id == process.id))
+    load_demo_data()  # the second load adds no vote
+    assert db.session.scalar(select(func.count()).select_from(Vote).join(Idea).where(
+        Idea.process_id == process.id)) == votes > 200
+    run, result, labels = latest_opinions(process)
+    assert run is not None and result.k == 2 and result.n_voters == 36
+    # The two proposals both camps back are the consensus.
+    assert {labels[c.idea_id] for c in result.consensus_agree} >= {
+        "Consiliere gratuită pentru renovare în fiecare cartier",
+        "Publish every building's energy use on an open map"}
