@@ -31,6 +31,7 @@ from engage.synthesis import embeddings, workspace
 from engage.synthesis import themes as T
 from engage.synthesis.models import ContributionEmbedding
 from tests.conftest import count
+from tests.synthesis.test_theme_runs import add_input, consultation
 
 CORPUS = json.loads(Path(__file__).with_name("bilingual_corpus.json").read_text(
     encoding="utf-8"))["items"]
@@ -156,18 +157,9 @@ def test_embeddings_group_across_languages(vectors, tfidf):
 # ---------------------------------------------------------------- kept in the database
 
 
-def add_input(process, items, status="published"):  # noqa: ANN001, ANN201
-    rows = [Contribution(kind="answer", process_id=process.id, city_id=process.city_id,
-                         author_id=None, language=item["lang"], text=item["text"],
-                         status=status) for item in items]
-    db.session.add_all(rows)
-    db.session.commit()
-    return rows
-
-
 @pytest.fixture
 def process(make_city, make_process):  # noqa: ANN001, ANN201
-    return make_process(make_city(), kind="consultation", themes=["mobility"])
+    return consultation(make_city, make_process)
 
 
 @pytest.fixture

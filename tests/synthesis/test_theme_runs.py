@@ -18,6 +18,7 @@ CORPUS = json.loads((Path(__file__).with_name("corpus.json")).read_text(encoding
 
 
 def add_input(process, items, status="published"):  # noqa: ANN001, ANN201
+    """Free-text answers with the items' texts and languages (no author), committed."""
     rows = [Contribution(kind="answer", process_id=process.id, city_id=process.city_id,
                          author_id=None, language=item["lang"], text=item["text"],
                          status=status) for item in items]
@@ -26,9 +27,13 @@ def add_input(process, items, status="published"):  # noqa: ANN001, ANN201
     return rows
 
 
+def consultation(make_city, make_process):  # noqa: ANN001, ANN201
+    return make_process(make_city(), kind="consultation", themes=["mobility"])
+
+
 @pytest.fixture
 def process(make_city, make_process):  # noqa: ANN001, ANN201
-    return make_process(make_city(), kind="consultation", themes=["mobility"])
+    return consultation(make_city, make_process)
 
 
 def test_themes_are_found_kept_and_edits_survive_a_rerun(process):
