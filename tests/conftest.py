@@ -256,6 +256,14 @@ def shared_world(app):  # noqa: ANN001, ANN201
             db.engines.update(saved)
 
 
+@pytest.fixture
+def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
+    """An organiser of the folder's or module's `city` (which may define its own `organiser`)."""
+    user = make_user(display_name="Organiser Olga")
+    make_role(user, city, "organiser")
+    return user
+
+
 @pytest.fixture(scope="module")
 def demo(shared_world):  # noqa: ANN001, ANN201
     """The demo data, loaded once for the module (`shared_world`): a module whose tests read it

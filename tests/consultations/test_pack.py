@@ -24,13 +24,6 @@ def _fresh_cache():  # noqa: ANN202
     results.clear_cache()
 
 
-@pytest.fixture
-def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
-    user = make_user(display_name="Organiser Olga")
-    make_role(user, city, "organiser")
-    return user
-
-
 def respond(process, q, count, **fields):  # noqa: ANN001, ANN003
     """`count` submitted responses answering the travel, scale, multiple choice, number and
     comment questions."""

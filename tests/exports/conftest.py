@@ -1,5 +1,5 @@
-"""Fixtures for the export tests: a city with an agree-mode ideas process, its organiser and
-moderator, and an idea factory."""
+"""Fixtures for the export tests: a city with an agree-mode ideas process, its moderator (its
+organiser is tests/conftest.py's), and an idea factory."""
 
 from __future__ import annotations
 
@@ -21,13 +21,6 @@ def process(make_process, city):  # noqa: ANN001, ANN201
     db.session.add(IdeasSettings(process_id=process.id, voting_mode="agree"))
     db.session.commit()
     return process
-
-
-@pytest.fixture
-def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
-    user = make_user(display_name="Organiser Olga")
-    make_role(user, city, "organiser")
-    return user
 
 
 @pytest.fixture

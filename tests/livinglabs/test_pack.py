@@ -21,13 +21,6 @@ JUN_3 = datetime(2031, 6, 3, 14, 30, tzinfo=UTC)  # 17:30 in Bucharest (summer t
 
 
 @pytest.fixture
-def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
-    user = make_user(display_name="Organiser Olga")
-    make_role(user, city, "organiser")
-    return user
-
-
-@pytest.fixture
 def registered(lab, make_session, make_registration, make_user, make_process, city):  # noqa: ANN001, ANN201, E501
     """Two sessions (the later one first in time: June) and a cancelled third, with
     registrations of every status; and a registration in another living lab."""

@@ -28,13 +28,6 @@ def _fresh_cache():  # noqa: ANN202
 
 
 @pytest.fixture
-def organiser(make_user, make_role, city):  # noqa: ANN001, ANN201
-    user = make_user(display_name="Organiser Olga")
-    make_role(user, city, "organiser")
-    return user
-
-
-@pytest.fixture
 def observed(campaign, protocol, make_user, make_process, city):  # noqa: ANN001, ANN201
     """Three accepted observations by a researcher (two) and a citizen, one pending and one
     rejected by citizens; one accepted but hidden by the moderators (a business' author); and

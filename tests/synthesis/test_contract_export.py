@@ -72,6 +72,14 @@ def pledge(sheet, organiser, signer, name: str = "Asociația Pedalăm", **more):
     return made
 
 
+def with_evidence_and_a_pledge(sheet, organiser, summary, signer) -> None:  # noqa: ANN001
+    """The summary attached to "Action number 0" (mobility), and an accepted pledge."""
+    contracts.attach_summary(sheet, organiser, summary.id, None,
+                             action_titled(sheet, "Action number 0").id)
+    pledge(sheet, organiser, signer)
+    db.session.commit()
+
+
 def document(client, city, language: str = "en", fmt: str = "html"):  # noqa: ANN001, ANN201
     return client.get(f"/{city.slug}/contract/document",
                       query_string={"language": language, "format": fmt})
@@ -110,10 +118,7 @@ def audit_reasons() -> list[str]:
 
 
 def test_the_pdf_in_english(client, city, organiser, sheet, summary, make_user):
-    mobility = action_titled(sheet, "Action number 0")
-    contracts.attach_summary(sheet, organiser, summary.id, None, mobility.id)
-    pledge(sheet, organiser, make_user())
-    db.session.commit()
+    with_evidence_and_a_pledge(sheet, organiser, summary, make_user())
     answer = document(client, city, "en", "pdf")
     assert answer.status_code == 200 and answer.content_type == "application/pdf"
     assert answer.headers["Content-Disposition"] == (
@@ -167,10 +172,7 @@ def test_the_printable_page(client, city, sheet):
 
 
 def test_the_word_document(client, city, organiser, sheet, summary, make_user):
-    mobility = action_titled(sheet, "Action number 0")
-    contracts.attach_summary(sheet, organiser, summary.id, None, mobility.id)
-    pledge(sheet, organiser, make_user())
-    db.session.commit()
+    with_evidence_and_a_pledge(sheet, organiser, summary, make_user())
     answer = document(client, city, "en", "word")
     assert answer.status_code == 200 and answer.content_type == "text/html; charset=utf-8"
     assert answer.headers["Content-Disposition"] == (
